@@ -1,0 +1,36 @@
+# Two entry points (see README):
+#   make demo   set up, generate the demo data, dbt build + docs, print a summary
+#   make test   set up, sqlfluff lint, pytest (unit tests and end-to-end dbt builds on the small dataset)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+SCALE  ?= demo
+SEED   ?= 42
+
+.PHONY: demo test install lint pytest docs-serve clean
+
+$(BIN)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet --only-binary=:all: -c constraints.txt -r constraints.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+install: $(BIN)/.installed
+
+demo: install
+	$(BIN)/python -m supplyseg.cli demo --scale $(SCALE) --seed $(SEED)
+
+lint: install
+	$(BIN)/sqlfluff lint models tests analyses snapshots
+
+pytest: install
+	$(BIN)/python -m pytest
+
+test: lint pytest
+
+docs-serve: install
+	$(BIN)/dbt docs serve --port 8080
+
+clean:
+	rm -rf build target logs

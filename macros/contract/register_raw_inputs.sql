@@ -1,0 +1,182 @@
+{#
+    The input contract. Runs as on-run-start, before any model: for every table
+    declared in the project's sources it finds <raw_path>/<table>.parquet or
+    .csv, checks it against the declared columns and exposes it as the view
+    raw.<table>, every contract column as text (staging casts and flags them).
+
+    Stops the build, naming file and column, when
+      - a required entity has no file, or both a .csv and a .parquet exist;
+      - a required column is missing;
+      - a required column is of the wrong type: more than
+        var('contract_type_error_share') of its non-null values do not parse.
+    An optional entity without a file, or an optional column missing from a
+    file, becomes an empty view or a null column, with a warning in the log.
+#}
+{% macro register_raw_inputs() %}
+    {%- if not execute -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set raw_path = var('raw_path') | string -%}
+    {%- do run_query('create schema if not exists raw') -%}
+    {%- set tables = [] -%}
+    {%- for node in graph.sources.values() -%}
+        {%- if node.package_name == project_name and node.schema == 'raw' -%}
+            {%- do tables.append(node) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- for node in tables | sort(attribute='name') -%}
+        {%- do register_raw_entity(node, raw_path) -%}
+    {%- endfor -%}
+    {{ return('') }}
+{% endmacro %}
+
+
+{% macro raw_contract_columns(node) %}
+    {#- [{name, data_type, required}] in the order declared in the sources file. -#}
+    {%- set columns = [] -%}
+    {%- for column in node.columns.values() -%}
+        {%- set meta = column.meta or {} -%}
+        {%- if not meta and column.config is defined and column.config -%}
+            {%- set meta = column.config.meta or {} -%}
+        {%- endif -%}
+        {%- do columns.append({
+            'name': column.name | lower,
+            'data_type': (column.data_type or 'varchar') | lower,
+            'required': meta.get('required', false)
+        }) -%}
+    {%- endfor -%}
+    {{ return(columns) }}
+{% endmacro %}
+
+
+{% macro raw_entity_is_required(node) %}
+    {%- set meta = node.meta or {} -%}
+    {%- if not meta and node.config is defined and node.config -%}
+        {%- set meta = node.config.meta or {} -%}
+    {%- endif -%}
+    {{ return(meta.get('required_entity', false)) }}
+{% endmacro %}
+
+
+{% macro raw_find_file(entity, raw_path) %}
+    {#- Returns (path, format) of the entity's file, or none. -#}
+    {%- set base = raw_path.rstrip('/') ~ '/' ~ entity -%}
+    {%- set found = run_query(
+        "select file from glob('" ~ (base ~ ".parquet") | replace("'", "''") ~ "')"
+        ~ " union all select file from glob('" ~ (base ~ ".csv") | replace("'", "''") ~ "')"
+        ~ " order by 1"
+    ) -%}
+    {%- set files = found.columns[0].values() | list -%}
+    {%- if files | length > 1 -%}
+        {%- do exceptions.raise_compiler_error(
+            "Input contract: entity '" ~ entity ~ "' has two files, " ~ files | join(' and ')
+            ~ ". Keep one (Parquet or CSV) in " ~ raw_path ~ ".") -%}
+    {%- endif -%}
+    {%- if files | length == 0 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set path = files[0] -%}
+    {{ return({'path': path, 'format': 'parquet' if path.endswith('.parquet') else 'csv'}) }}
+{% endmacro %}
+
+
+{% macro raw_reader(file) %}
+    {%- set quoted = "'" ~ file.path | replace("'", "''") ~ "'" -%}
+    {%- if file.format == 'parquet' -%}
+        read_parquet({{ quoted }}, file_row_number = true)
+    {%- else -%}
+        read_csv({{ quoted }}, header = true, all_varchar = true)
+    {%- endif -%}
+{% endmacro %}
+
+
+{% macro register_raw_entity(node, raw_path) %}
+    {%- set entity = node.name -%}
+    {%- set contract = raw_contract_columns(node) -%}
+    {%- set file = raw_find_file(node.identifier or entity, raw_path) -%}
+    {%- set relation = 'raw.' ~ adapter.quote(node.identifier or entity) -%}
+
+    {%- if file is none -%}
+        {%- if raw_entity_is_required(node) -%}
+            {%- do exceptions.raise_compiler_error(
+                "Input contract: required entity '" ~ entity ~ "' has no file " ~ entity
+                ~ ".parquet or " ~ entity ~ ".csv in raw_path '" ~ raw_path ~ "'.") -%}
+        {%- endif -%}
+        {%- do log("Input contract WARNING: optional entity '" ~ entity ~ "' has no file in '"
+            ~ raw_path ~ "'; it is treated as empty and the measures that need it stay null.", info=true) -%}
+        {%- set select_list = [] -%}
+        {%- for column in contract -%}
+            {%- do select_list.append('cast(null as varchar) as ' ~ adapter.quote(column.name)) -%}
+        {%- endfor -%}
+        {%- do run_query(
+            'create or replace view ' ~ relation ~ ' as select ' ~ select_list | join(', ')
+            ~ ", cast(null as varchar) as _source_file, cast(null as bigint) as _source_row_number where false") -%}
+        {{ return(none) }}
+    {%- endif -%}
+
+    {#- Which contract columns the file has (names compared case-insensitively, trimmed). -#}
+    {%- set described = run_query('describe select * from ' ~ raw_reader(file)) -%}
+    {%- set present = {} -%}
+    {%- for row in described.rows -%}
+        {%- do present.update({row[0] | trim | lower: row[0]}) -%}
+    {%- endfor -%}
+    {%- set select_list = [] -%}
+    {%- set missing_optional = [] -%}
+    {%- for column in contract -%}
+        {%- if column.name in present -%}
+            {%- do select_list.append(
+                'nullif(trim(cast(' ~ adapter.quote(present[column.name]) ~ ' as varchar)), \'\') as '
+                ~ adapter.quote(column.name)) -%}
+        {%- elif column.required -%}
+            {%- do exceptions.raise_compiler_error(
+                "Input contract: file " ~ file.path ~ " has no required column '" ~ column.name
+                ~ "' (entity " ~ entity ~ "). Columns found: " ~ present.values() | list | join(', ') ~ ".") -%}
+        {%- else -%}
+            {%- do missing_optional.append(column.name) -%}
+            {%- do select_list.append('cast(null as varchar) as ' ~ adapter.quote(column.name)) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if missing_optional -%}
+        {%- do log("Input contract WARNING: file " ~ file.path ~ " has no optional column(s) "
+            ~ missing_optional | join(', ') ~ "; they are null and the measures that need them stay null.", info=true) -%}
+    {%- endif -%}
+    {%- if file.format == 'parquet' -%}
+        {%- set row_number = 'file_row_number + 1' -%}
+    {%- else -%}
+        {%- set row_number = 'row_number() over ()' -%}
+    {%- endif -%}
+    {%- do run_query(
+        'create or replace view ' ~ relation ~ ' as select ' ~ select_list | join(', ')
+        ~ ", '" ~ file.path | replace("'", "''") ~ "' as _source_file, cast(" ~ row_number
+        ~ ' as bigint) as _source_row_number from ' ~ raw_reader(file)) -%}
+
+    {#- Type check of required columns: one scan for all of them. -#}
+    {%- set checks = [] -%}
+    {%- for column in contract if column.required and column.data_type != 'varchar' -%}
+        {%- do checks.append(column) -%}
+    {%- endfor -%}
+    {%- if checks -%}
+        {%- set measures = [] -%}
+        {%- for column in checks -%}
+            {%- do measures.append('count(' ~ adapter.quote(column.name) ~ ')') -%}
+            {%- do measures.append(
+                'count(' ~ adapter.quote(column.name) ~ ') - count(try_cast('
+                ~ adapter.quote(column.name) ~ ' as ' ~ column.data_type ~ '))') -%}
+        {%- endfor -%}
+        {%- set result = run_query('select ' ~ measures | join(', ') ~ ' from ' ~ relation) -%}
+        {%- for column in checks -%}
+            {%- set non_null = result.rows[0][loop.index0 * 2] -%}
+            {%- set bad = result.rows[0][loop.index0 * 2 + 1] -%}
+            {%- if non_null > 0 and (bad / non_null) > var('contract_type_error_share') | float -%}
+                {%- set example = run_query(
+                    'select ' ~ adapter.quote(column.name) ~ ' from ' ~ relation ~ ' where '
+                    ~ adapter.quote(column.name) ~ ' is not null and try_cast(' ~ adapter.quote(column.name)
+                    ~ ' as ' ~ column.data_type ~ ') is null limit 1').columns[0].values() | list -%}
+                {%- do exceptions.raise_compiler_error(
+                    "Input contract: column '" ~ column.name ~ "' in file " ~ file.path ~ " is not of type "
+                    ~ column.data_type ~ ": " ~ bad ~ " of " ~ non_null ~ " non-null values do not parse (for example '"
+                    ~ example[0] ~ "'). Fix the extract or its column mapping.") -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+{% endmacro %}
