@@ -1,0 +1,35 @@
+{#
+    The grains the project can segment at, and how a consolidated order line
+    maps to the entity of each grain. segmentation_grains() returns the ones
+    switched on by var('segmentation_grains'), in a fixed order, and stops the
+    build on an unknown name.
+#}
+{% macro all_segmentation_grains() -%}
+    {{ return({
+        'customer': "segment_customer_id",
+        'product': "product_id",
+        'channel': "channel",
+        'customer_product': "segment_customer_id || ' | ' || product_id",
+        'account_plant': "logistics_unit || ' | ' || plant_id"
+    }) }}
+{%- endmacro %}
+
+
+{% macro segmentation_grains() -%}
+    {%- set known = all_segmentation_grains() -%}
+    {%- set chosen = var('segmentation_grains') -%}
+    {%- for grain in chosen if grain not in known -%}
+        {%- do exceptions.raise_compiler_error(
+            "var segmentation_grains: unknown grain '" ~ grain ~ "'; use some of " ~ known.keys() | list | join(', ')) -%}
+    {%- endfor -%}
+    {%- set enabled = [] -%}
+    {%- for grain in known if grain in chosen -%}
+        {%- do enabled.append(grain) -%}
+    {%- endfor -%}
+    {{ return(enabled) }}
+{%- endmacro %}
+
+
+{% macro segment_entity_id(grain) -%}
+    {{ return(all_segmentation_grains()[grain]) }}
+{%- endmacro %}

@@ -1,0 +1,174 @@
+{#
+    ABC per grain and entity: the measure comes from seed abc_measures (its
+    fallback when any entity of the grain lacks the measure, for example
+    margin without cost data), thresholds from seed abc_thresholds. Entities
+    are ranked by the measure, largest first, ties by entity_id; the
+    cumulative share runs over positive contributions only. See the doc block
+    abc_classification for both boundary conventions and the rule for
+    non-positive contributors (always the last class).
+#}
+with
+
+measures as (
+    select * from {{ ref('int_segment_entity_measures') }}
+),
+
+measure_config as (
+    select * from {{ ref('abc_measures') }}
+),
+
+thresholds as (
+    select * from {{ ref('abc_thresholds') }}
+),
+
+availability as (
+    select
+        grain,
+        count(*) as entity_count,
+        count(gross_margin_rep_ccy) as entities_with_margin,
+        sum(lines_without_cost_count) as lines_without_cost_count
+    from measures
+    group by grain
+),
+
+measure_chosen as (
+    select
+        measures.grain,
+        measures.entity_id,
+        measure_config.measure as configured_measure,
+        measures.revenue_rep_ccy,
+        measures.gross_margin_rep_ccy,
+        measures.volume_quantity,
+        measures.order_line_count,
+        measures.revenue_decayed_rep_ccy,
+        measures.gross_margin_decayed_rep_ccy,
+        measures.volume_decayed_quantity,
+        measures.order_line_decayed_count,
+        case
+            when measure_config.measure = 'gross_margin'
+                and availability.entities_with_margin < availability.entity_count
+                then measure_config.fallback_measure
+            else measure_config.measure
+        end as measure_used,
+        case
+            when measure_config.measure = 'gross_margin'
+                and availability.entities_with_margin < availability.entity_count
+                then 'gross_margin unavailable: ' || availability.lines_without_cost_count
+                    || ' order lines have no unit cost and no standard cost'
+        end as measure_fallback_reason
+    from measures
+    inner join measure_config
+        on measures.grain = measure_config.grain
+    inner join availability
+        on measures.grain = availability.grain
+),
+
+valued as (
+    select
+        grain,
+        entity_id,
+        configured_measure,
+        measure_used,
+        measure_fallback_reason,
+        {{ abc_measure_value('measure_used', decayed=false) }} as measure_value,
+        {{ abc_measure_value('measure_used', decayed=true) }} as measure_value_decayed
+    from measure_chosen
+),
+
+ranked as (
+    {{ abc_cumulative_shares('valued', 'measure_value') }}
+),
+
+ranked_decayed as (
+    {{ abc_cumulative_shares('valued', 'measure_value_decayed') }}
+),
+
+classified as (
+    select
+        ranked.grain,
+        ranked.entity_id,
+        min(case
+            when ranked.is_non_positive then null
+            when ranked.cumulative_share <= thresholds.cumulative_share_upper + 1e-9 then thresholds.class_rank
+        end) as rank_crossing_item_lower,
+        min(case
+            when ranked.is_non_positive then null
+            when ranked.previous_cumulative_share < thresholds.cumulative_share_upper - 1e-9
+                then thresholds.class_rank
+        end) as rank_crossing_item_upper,
+        min(case
+            when ranked_decayed.measure_value is null or ranked_decayed.is_non_positive then null
+            when ranked_decayed.cumulative_share <= thresholds.cumulative_share_upper + 1e-9
+                and '{{ var("abc_boundary_convention") }}' = 'crossing_item_lower' then thresholds.class_rank
+            when ranked_decayed.previous_cumulative_share < thresholds.cumulative_share_upper - 1e-9
+                and '{{ var("abc_boundary_convention") }}' = 'crossing_item_upper' then thresholds.class_rank
+        end) as rank_decayed,
+        max(thresholds.class_rank) as last_class_rank
+    from ranked
+    inner join ranked_decayed
+        on ranked.grain = ranked_decayed.grain
+            and ranked.entity_id = ranked_decayed.entity_id
+    inner join thresholds
+        on ranked.grain = thresholds.grain
+    group by ranked.grain, ranked.entity_id
+),
+
+named as (
+    select
+        classified.grain,
+        classified.entity_id,
+        lower_class.abc_class as abc_class_crossing_item_lower,
+        upper_class.abc_class as abc_class_crossing_item_upper,
+        decayed_class.abc_class as abc_class_decayed
+    from classified
+    left join thresholds as lower_class
+        on classified.grain = lower_class.grain
+            and coalesce(classified.rank_crossing_item_lower, classified.last_class_rank) = lower_class.class_rank
+    left join thresholds as upper_class
+        on classified.grain = upper_class.grain
+            and coalesce(classified.rank_crossing_item_upper, classified.last_class_rank) = upper_class.class_rank
+    left join thresholds as decayed_class
+        on classified.grain = decayed_class.grain
+            and classified.rank_decayed = decayed_class.class_rank
+),
+
+final as (
+    select
+        ranked.grain,
+        ranked.entity_id,
+        valued.configured_measure,
+        valued.measure_used,
+        valued.measure_fallback_reason,
+        ranked.measure_value,
+        ranked.measure_rank,
+        ranked.measure_share,
+        ranked.cumulative_share,
+        ranked.previous_cumulative_share,
+        ranked.is_non_positive as is_non_positive_contributor,
+        named.abc_class_crossing_item_lower,
+        named.abc_class_crossing_item_upper,
+        {%- if var('abc_boundary_convention') == 'crossing_item_lower' %}
+            named.abc_class_crossing_item_lower as abc_class_undecayed,
+        {%- elif var('abc_boundary_convention') == 'crossing_item_upper' %}
+            named.abc_class_crossing_item_upper as abc_class_undecayed,
+        {%- else %}
+        {%- do exceptions.raise_compiler_error(
+            "var abc_boundary_convention must be crossing_item_lower or crossing_item_upper, got '"
+            ~ var('abc_boundary_convention') ~ "'") %}
+        {%- endif %}
+        valued.measure_value_decayed,
+        named.abc_class_decayed,
+        '{{ var("abc_boundary_convention") }}' as abc_boundary_convention
+    from ranked
+    inner join valued
+        on ranked.grain = valued.grain
+            and ranked.entity_id = valued.entity_id
+    inner join named
+        on ranked.grain = named.grain
+            and ranked.entity_id = named.entity_id
+)
+
+select
+    *,
+    coalesce(abc_class_decayed, abc_class_undecayed) as abc_class
+from final

@@ -1,0 +1,63 @@
+{#
+    One row per grain and entity over the analysis window: the value measures
+    ABC can rank on (revenue, gross margin, volume, order lines), their
+    time-decayed versions when var('decay_half_life_periods') is set, and the
+    entity's history in the window (first and last period with sales).
+    Decay weight of period p: 0.5 ^ ((N - p) / half_life), N the last period.
+#}
+with
+
+demand as (
+    select * from {{ ref('int_demand_by_period') }}
+),
+
+window_size as (
+    select max(window_period_count) as window_period_count
+    from {{ ref('int_analysis_periods') }}
+),
+
+weighted as (
+    select
+        demand.*,
+        {%- if var('decay_half_life_periods') is not none %}
+            power(
+                0.5,
+                (window_size.window_period_count - demand.window_period_number)
+                / {{ var('decay_half_life_periods') | float }}
+            ) as decay_weight,
+        {%- else %}
+            cast(null as double) as decay_weight,
+        {%- endif %}
+        window_size.window_period_count
+    from demand
+    cross join window_size
+),
+
+final as (
+    select
+        grain,
+        entity_id,
+        sum(revenue_rep_ccy) as revenue_rep_ccy,
+        case when sum(lines_without_cost_count) = 0 then sum(gross_margin_rep_ccy) end as gross_margin_rep_ccy,
+        sum(volume_quantity) as volume_quantity,
+        sum(order_line_count) as order_line_count,
+        sum(decay_weight * revenue_rep_ccy) as revenue_decayed_rep_ccy,
+        case
+            when sum(lines_without_cost_count) = 0 then sum(decay_weight * gross_margin_rep_ccy)
+        end as gross_margin_decayed_rep_ccy,
+        sum(decay_weight * volume_quantity) as volume_decayed_quantity,
+        sum(decay_weight * order_line_count) as order_line_decayed_count,
+        sum(lines_without_cost_count) as lines_without_cost_count,
+        sum(returned_quantity) as returned_quantity,
+        sum(returned_revenue_rep_ccy) as returned_revenue_rep_ccy,
+        sum(outlier_line_count) as outlier_line_count,
+        min(case when order_line_count > 0 or demand_quantity <> 0 then window_period_number end)
+            as first_period_number,
+        max(case when order_line_count > 0 or demand_quantity <> 0 then window_period_number end)
+            as last_period_number,
+        max(window_period_count) as window_period_count
+    from weighted
+    group by grain, entity_id
+)
+
+select * from final

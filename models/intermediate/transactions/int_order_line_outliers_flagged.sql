@@ -1,0 +1,85 @@
+{#
+    Quantity and revenue outliers per product, by a robust rule on the
+    product's usable sales lines (returns left out):
+      mad  |x - median| > k * 1.4826 * MAD   (MAD = median absolute deviation;
+           when MAD is 0, 1.2533 * mean absolute deviation stands in)
+      iqr  x < Q1 - k * IQR or x > Q3 + k * IQR
+    k = var('outlier_multiplier'). Products with fewer than
+    var('outlier_min_lines') lines are not judged. Flagged lines stay in the
+    data; counts_in_measure() decides where they count.
+#}
+with
+
+lines as (
+    select
+        business_unit_id,
+        order_id,
+        order_line_number,
+        product_id,
+        quantity,
+        quantity * unit_price_doc_ccy * fx_rate_to_reporting as revenue_rep_ccy
+    from {{ ref('int_order_lines_validated') }}
+    where rejection_reason is null
+        and not is_exact_duplicate
+        and quantity > 0
+),
+
+quantity_bounds as (
+    {{ robust_outlier_bounds('lines', 'quantity', 'product_id') }}
+),
+
+revenue_bounds as (
+    {{ robust_outlier_bounds('lines', 'revenue_rep_ccy', 'product_id') }}
+),
+
+flagged as (
+    select
+        lines.business_unit_id,
+        lines.order_id,
+        lines.order_line_number,
+        lines.product_id,
+        lines.quantity,
+        lines.revenue_rep_ccy,
+        quantity_bounds.lower_bound as quantity_lower_bound,
+        quantity_bounds.upper_bound as quantity_upper_bound,
+        revenue_bounds.lower_bound as revenue_lower_bound,
+        revenue_bounds.upper_bound as revenue_upper_bound,
+        coalesce(
+            lines.quantity < quantity_bounds.lower_bound or lines.quantity > quantity_bounds.upper_bound, false
+        ) as is_quantity_outlier,
+        coalesce(
+            lines.revenue_rep_ccy < revenue_bounds.lower_bound
+            or lines.revenue_rep_ccy > revenue_bounds.upper_bound, false
+        ) as is_revenue_outlier
+    from lines
+    left join quantity_bounds
+        on lines.product_id = quantity_bounds.product_id
+    left join revenue_bounds
+        on lines.product_id = revenue_bounds.product_id
+),
+
+final as (
+    select
+        business_unit_id,
+        order_id,
+        order_line_number,
+        product_id,
+        quantity,
+        revenue_rep_ccy,
+        quantity_lower_bound,
+        quantity_upper_bound,
+        revenue_lower_bound,
+        revenue_upper_bound,
+        is_quantity_outlier,
+        is_revenue_outlier,
+        case
+            when is_quantity_outlier and is_revenue_outlier
+                then 'quantity and revenue outside the {{ var("outlier_method") }} limits of the product'
+            when is_quantity_outlier then 'quantity outside the {{ var("outlier_method") }} limits of the product'
+            when is_revenue_outlier then 'revenue outside the {{ var("outlier_method") }} limits of the product'
+        end as outlier_reason
+    from flagged
+    where is_quantity_outlier or is_revenue_outlier
+)
+
+select * from final

@@ -1,0 +1,105 @@
+"""Command line of the project's tooling.
+
+    python -m supplyseg.cli demo [--scale demo] [--seed 42]
+        generate the demo data (once per scale and seed), dbt build, dbt docs
+        generate, and print where the results are with a short summary.
+    python -m supplyseg.cli summary [--db build/dev.duckdb]
+        print the summary of an existing build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import duckdb
+
+from supplyseg.dbt_runner import PROJECT_DIR, run_dbt
+
+DEFAULT_DB = PROJECT_DIR / "build" / "dev.duckdb"
+
+
+def ensure_demo_data(scale: str, seed: int, data_dir: Path) -> Path:
+    """Generate the demo data into data_dir unless the same scale and seed are already there."""
+    from supplyseg.demo_data import generate
+
+    summary_file = data_dir / "_truth" / "summary.json"
+    if summary_file.exists():
+        summary = json.loads(summary_file.read_text())
+        if summary.get("scale") == scale and summary.get("seed") == seed:
+            print(f"Demo data: reusing {data_dir} (scale {scale}, seed {seed}).")
+            return data_dir
+    print(f"Demo data: generating scale {scale}, seed {seed} into {data_dir} ...", flush=True)
+    generate(scale=scale, seed=seed, out_dir=data_dir)
+    return data_dir
+
+
+def build_summary(db_path: Path) -> str:
+    """Rows per mart, segment counts and quarantine counts of a finished build, as text."""
+    lines: list[str] = []
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        marts = con.sql(
+            "select table_name from information_schema.tables "
+            "where table_schema = 'marts' order by table_name"
+        ).fetchall()
+        lines.append("Rows per mart:")
+        for (table,) in marts:
+            count = con.sql(f'select count(*) from marts."{table}"').fetchall()[0][0]
+            lines.append(f"  marts.{table:<34} {count:>10,}")
+        for table, label in (("dim_customer_segments", "Customers"), ("dim_product_segments", "Products")):
+            if (table,) not in marts:
+                continue
+            rows = con.sql(f"select abc_class, count(*) from marts.{table} group by 1 order by 1").fetchall()
+            counts = ", ".join(f"{cls} {n:,}" for cls, n in rows)
+            lines.append(f"{label} by ABC class: {counts}")
+        if ("fct_quarantined_rows",) in marts:
+            rows = con.sql(
+                "select entity, rejection_reason, count(*) from marts.fct_quarantined_rows "
+                "group by 1, 2 order by 1, 2"
+            ).fetchall()
+            lines.append("Quarantined rows:")
+            lines.extend(f"  {entity:<20} {reason:<26} {n:>8,}" for entity, reason, n in rows)
+    return "\n".join(lines)
+
+
+def command_demo(args: argparse.Namespace) -> int:
+    data_dir = (PROJECT_DIR / "data" / args.scale).resolve()
+    ensure_demo_data(args.scale, args.seed, data_dir)
+    db_path = Path(args.db).resolve()
+    print(f"dbt build on {data_dir} into {db_path} ...", flush=True)
+    build = run_dbt(["build"], db_path=db_path, raw_path=data_dir, check=False, stream=True)
+    if not build.ok:
+        print("dbt build failed; the marts of the previous successful build are unchanged.", file=sys.stderr)
+        return build.returncode
+    run_dbt(["docs", "generate"], db_path=db_path, raw_path=data_dir)
+    print()
+    print(f"Database:  {db_path}")
+    print(f"Docs site: {PROJECT_DIR / 'target' / 'index.html'}  (serve it with `make docs-serve`)")
+    print(build_summary(db_path))
+    return 0
+
+
+def command_summary(args: argparse.Namespace) -> int:
+    print(build_summary(Path(args.db)))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="supplyseg", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo = commands.add_parser("demo", help="generate demo data, dbt build, docs, summary")
+    demo.add_argument("--scale", default="demo", choices=["small", "demo", "large"])
+    demo.add_argument("--seed", type=int, default=42)
+    demo.add_argument("--db", default=str(DEFAULT_DB), help="DuckDB file to build into")
+    demo.set_defaults(handler=command_demo)
+    summary = commands.add_parser("summary", help="summary of an existing build")
+    summary.add_argument("--db", default=str(DEFAULT_DB))
+    summary.set_defaults(handler=command_summary)
+    args = parser.parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
