@@ -1,0 +1,172 @@
+{#
+    Service profile per grain and entity over the analysis window: the inputs
+    of the service_sensitivity and geography dimensions of the weighted
+    score, and two flags the guardrails read.
+      - short-lead-time share: lines whose requested date is at most
+        var('short_lead_time_days') after the order date, among lines with a
+        requested date (null when the entity has none);
+      - geography: import complexity and regional risk of the country of the
+        ordering customer (seed country_risk_factors, row '*' for a country
+        without its own row), weighted by line revenue;
+      - is_key_account for grains whose entity is or holds a customer,
+        has_service_clause for grains whose entity is or holds a product.
+    Lines are those of int_demand_by_period (order date in a window period);
+    the measures use lines that count in value measures (counts_in_value),
+    so returns and, by var, outliers follow the ABC rules.
+#}
+with
+
+order_lines as (
+    select * from {{ ref('int_order_lines_consolidated') }}
+),
+
+periods as (
+    select * from {{ ref('int_analysis_periods') }}
+),
+
+customers as (
+    select * from {{ ref('int_customers_reconciled') }}
+),
+
+products as (
+    select * from {{ ref('stg_erp__products') }}
+),
+
+country_factors as (
+    select * from {{ ref('country_risk_factors') }}
+),
+
+customer_countries as (
+    select
+        customer_key,
+        country_code
+    from customers
+),
+
+key_accounts as (
+    select
+        segment_customer_id,
+        bool_or(is_key_account) as is_key_account
+    from customers
+    group by segment_customer_id
+),
+
+product_service_clauses as (
+    select
+        product_id,
+        has_service_clause
+    from products
+    where rejection_reason is null
+    qualify row_number() over (partition by product_id order by source_row_number) = 1
+),
+
+lines_in_window as (
+    select order_lines.*
+    from order_lines
+    inner join periods
+        on order_lines.order_date between periods.period_start_date and periods.period_end_date
+),
+
+line_facts as (
+    select
+        lines_in_window.segment_customer_id,
+        lines_in_window.product_id,
+        lines_in_window.channel,
+        lines_in_window.logistics_unit,
+        lines_in_window.plant_id,
+        lines_in_window.counts_in_value,
+        customer_countries.country_code,
+        country_factors.country_code is null as is_default_country,
+        coalesce(country_factors.import_complexity, default_factors.import_complexity) as import_complexity,
+        coalesce(country_factors.regional_risk, default_factors.regional_risk) as regional_risk,
+        case
+            when lines_in_window.counts_in_value and lines_in_window.requested_date is not null then 1
+        end as has_requested_date,
+        case
+            when lines_in_window.counts_in_value
+                and {{ dbt.datediff('lines_in_window.order_date', 'lines_in_window.requested_date', 'day') }}
+                <= {{ var('short_lead_time_days') }}
+                then 1
+        end as is_short_lead_time_request,
+        case
+            when lines_in_window.counts_in_value and lines_in_window.revenue_rep_ccy > 0
+                then lines_in_window.revenue_rep_ccy
+            else 0
+        end as geography_revenue_rep_ccy
+    from lines_in_window
+    left join customer_countries
+        on lines_in_window.customer_key = customer_countries.customer_key
+    left join country_factors
+        on customer_countries.country_code = country_factors.country_code
+    left join country_factors as default_factors
+        on default_factors.country_code = '*'
+),
+
+{% for grain in segmentation_grains() %}
+    by_{{ grain }} as (
+        select
+            '{{ grain }}' as grain,
+            {{ segment_entity_id(grain) }} as entity_id,
+            {%- if grain_has_customer(grain) %}
+                max(segment_customer_id) as segment_customer_id,
+            {%- else %}
+                cast(null as {{ dbt.type_string() }}) as segment_customer_id,
+            {%- endif %}
+            {%- if grain_has_product(grain) %}
+                max(product_id) as product_id,
+            {%- else %}
+                cast(null as {{ dbt.type_string() }}) as product_id,
+            {%- endif %}
+            count(case when counts_in_value then 1 end) as order_line_count,
+            count(has_requested_date) as requested_date_line_count,
+            count(is_short_lead_time_request) as short_lead_time_line_count,
+            sum(geography_revenue_rep_ccy) as geography_revenue_rep_ccy,
+            sum(geography_revenue_rep_ccy * import_complexity)
+            / nullif(sum(geography_revenue_rep_ccy), 0) as import_complexity_weighted,
+            sum(geography_revenue_rep_ccy * regional_risk)
+            / nullif(sum(geography_revenue_rep_ccy), 0) as regional_risk_weighted,
+            sum(case when is_default_country then geography_revenue_rep_ccy else 0 end)
+            / nullif(sum(geography_revenue_rep_ccy), 0) as default_country_revenue_share,
+            count(distinct case when geography_revenue_rep_ccy > 0 then country_code end) as customer_country_count
+        from line_facts
+        group by {{ segment_entity_id(grain) }}
+    ),
+
+{% endfor %}
+unioned as (
+    {%- for grain in segmentation_grains() %}
+        select * from by_{{ grain }}
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
+final as (
+    select
+        unioned.grain,
+        unioned.entity_id,
+        unioned.order_line_count,
+        unioned.requested_date_line_count,
+        unioned.short_lead_time_line_count,
+        cast(unioned.short_lead_time_line_count as double)
+        / nullif(unioned.requested_date_line_count, 0) as short_lead_time_line_share,
+        unioned.geography_revenue_rep_ccy,
+        unioned.customer_country_count,
+        unioned.default_country_revenue_share,
+        unioned.import_complexity_weighted,
+        unioned.regional_risk_weighted,
+        {{ geography_risk_factor('unioned.import_complexity_weighted', 'unioned.regional_risk_weighted') }}
+            as geography_risk_factor,
+        case
+            when unioned.segment_customer_id is not null then coalesce(key_accounts.is_key_account, false)
+        end as is_key_account,
+        case
+            when unioned.product_id is not null then coalesce(product_service_clauses.has_service_clause, false)
+        end as has_service_clause
+    from unioned
+    left join key_accounts
+        on unioned.segment_customer_id = key_accounts.segment_customer_id
+    left join product_service_clauses
+        on unioned.product_id = product_service_clauses.product_id
+)
+
+select * from final
