@@ -28,7 +28,12 @@ def ensure_demo_data(scale: str, seed: int, data_dir: Path) -> Path:
     summary_file = data_dir / "_truth" / "summary.json"
     if summary_file.exists():
         summary = json.loads(summary_file.read_text())
-        if summary.get("scale") == scale and summary.get("seed") == seed:
+        if (summary.get("scale"), summary.get("seed"), summary.get("profile"), summary.get("format")) == (
+            scale,
+            seed,
+            "full",
+            "parquet",
+        ):
             print(f"Demo data: reusing {data_dir} (scale {scale}, seed {seed}).")
             return data_dir
     print(f"Demo data: generating scale {scale}, seed {seed} into {data_dir} ...", flush=True)

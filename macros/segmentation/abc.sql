@@ -57,3 +57,59 @@
         from {{ relation }}
     ) as shares
 {%- endmacro %}
+
+
+{#
+    abc_classes_for_measure(relation, value_column, thresholds_relation): ABC
+    class of every (grain, entity_id) of <relation> ranked on <value_column>,
+    with the thresholds of <thresholds_relation> (seed abc_thresholds) and
+    a boundary convention (default: var('abc_boundary_convention')). The
+    ranking and cumulative shares come from abc_cumulative_shares(); this
+    macro adds the threshold lookup. Non-positive and null values get the
+    grain's last class. Returns grain, entity_id, measure_value,
+    measure_rank, cumulative_share, class_rank, abc_class.
+#}
+{% macro abc_classes_for_measure(relation, value_column, thresholds_relation, convention=none) -%}
+    {%- set convention = convention or var('abc_boundary_convention') -%}
+    {%- if convention == 'crossing_item_lower' -%}
+        {%- set within_class = 'shares.cumulative_share <= thresholds.cumulative_share_upper + ' ~ score_tolerance() -%}
+    {%- elif convention == 'crossing_item_upper' -%}
+        {%- set within_class = 'shares.previous_cumulative_share < thresholds.cumulative_share_upper - ' ~ score_tolerance() -%}
+    {%- else -%}
+        {%- do exceptions.raise_compiler_error(
+            "var abc_boundary_convention must be crossing_item_lower or crossing_item_upper, got '"
+            ~ convention ~ "'") -%}
+    {%- endif -%}
+    select
+        ranked.grain,
+        ranked.entity_id,
+        ranked.measure_value,
+        ranked.measure_rank,
+        ranked.cumulative_share,
+        ranked.class_rank,
+        labels.abc_class
+    from (
+        select
+            shares.grain,
+            shares.entity_id,
+            shares.measure_value,
+            shares.measure_rank,
+            shares.cumulative_share,
+            coalesce(
+                min(case when not shares.is_non_positive and {{ within_class }} then thresholds.class_rank end),
+                max(thresholds.class_rank)
+            ) as class_rank
+        from ({{ abc_cumulative_shares(relation, value_column) }}) as shares
+        inner join {{ thresholds_relation }} as thresholds
+            on shares.grain = thresholds.grain
+        group by
+            shares.grain,
+            shares.entity_id,
+            shares.measure_value,
+            shares.measure_rank,
+            shares.cumulative_share
+    ) as ranked
+    inner join {{ thresholds_relation }} as labels
+        on ranked.grain = labels.grain
+            and ranked.class_rank = labels.class_rank
+{%- endmacro %}

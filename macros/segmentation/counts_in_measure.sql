@@ -16,6 +16,8 @@
     {%- endif -%}
     (
         {%- if returns_handling == 'separate' %}not is_return{% else %}true{% endif %}
-        {%- if var('outlier_exclude_from_' ~ family) %} and not is_outlier{% endif -%}
+        {%- set exclude_outliers = var('outlier_exclude_from_value') if family == 'value'
+            else var('outlier_exclude_from_variability') -%}
+        {%- if exclude_outliers %} and not is_outlier{% endif -%}
     )
 {%- endmacro %}

@@ -17,10 +17,6 @@ measure_config as (
     select * from {{ ref('abc_measures') }}
 ),
 
-thresholds as (
-    select * from {{ ref('abc_thresholds') }}
-),
-
 availability as (
     select
         grain,
@@ -79,57 +75,35 @@ ranked as (
     {{ abc_cumulative_shares('valued', 'measure_value') }}
 ),
 
-ranked_decayed as (
-    {{ abc_cumulative_shares('valued', 'measure_value_decayed') }}
+classes_crossing_item_lower as (
+    {{ abc_classes_for_measure('valued', 'measure_value', ref('abc_thresholds'), 'crossing_item_lower') }}
 ),
 
-classified as (
-    select
-        ranked.grain,
-        ranked.entity_id,
-        min(case
-            when ranked.is_non_positive then null
-            when ranked.cumulative_share <= thresholds.cumulative_share_upper + 1e-9 then thresholds.class_rank
-        end) as rank_crossing_item_lower,
-        min(case
-            when ranked.is_non_positive then null
-            when ranked.previous_cumulative_share < thresholds.cumulative_share_upper - 1e-9
-                then thresholds.class_rank
-        end) as rank_crossing_item_upper,
-        min(case
-            when ranked_decayed.measure_value is null or ranked_decayed.is_non_positive then null
-            when ranked_decayed.cumulative_share <= thresholds.cumulative_share_upper + 1e-9
-                and '{{ var("abc_boundary_convention") }}' = 'crossing_item_lower' then thresholds.class_rank
-            when ranked_decayed.previous_cumulative_share < thresholds.cumulative_share_upper - 1e-9
-                and '{{ var("abc_boundary_convention") }}' = 'crossing_item_upper' then thresholds.class_rank
-        end) as rank_decayed,
-        max(thresholds.class_rank) as last_class_rank
-    from ranked
-    inner join ranked_decayed
-        on ranked.grain = ranked_decayed.grain
-            and ranked.entity_id = ranked_decayed.entity_id
-    inner join thresholds
-        on ranked.grain = thresholds.grain
-    group by ranked.grain, ranked.entity_id
+classes_crossing_item_upper as (
+    {{ abc_classes_for_measure('valued', 'measure_value', ref('abc_thresholds'), 'crossing_item_upper') }}
+),
+
+classes_decayed as (
+    {{ abc_classes_for_measure('valued', 'measure_value_decayed', ref('abc_thresholds')) }}
 ),
 
 named as (
     select
-        classified.grain,
-        classified.entity_id,
-        lower_class.abc_class as abc_class_crossing_item_lower,
-        upper_class.abc_class as abc_class_crossing_item_upper,
-        decayed_class.abc_class as abc_class_decayed
-    from classified
-    left join thresholds as lower_class
-        on classified.grain = lower_class.grain
-            and coalesce(classified.rank_crossing_item_lower, classified.last_class_rank) = lower_class.class_rank
-    left join thresholds as upper_class
-        on classified.grain = upper_class.grain
-            and coalesce(classified.rank_crossing_item_upper, classified.last_class_rank) = upper_class.class_rank
-    left join thresholds as decayed_class
-        on classified.grain = decayed_class.grain
-            and classified.rank_decayed = decayed_class.class_rank
+        valued.grain,
+        valued.entity_id,
+        classes_crossing_item_lower.abc_class as abc_class_crossing_item_lower,
+        classes_crossing_item_upper.abc_class as abc_class_crossing_item_upper,
+        case when valued.measure_value_decayed is not null then classes_decayed.abc_class end as abc_class_decayed
+    from valued
+    inner join classes_crossing_item_lower
+        on valued.grain = classes_crossing_item_lower.grain
+            and valued.entity_id = classes_crossing_item_lower.entity_id
+    inner join classes_crossing_item_upper
+        on valued.grain = classes_crossing_item_upper.grain
+            and valued.entity_id = classes_crossing_item_upper.entity_id
+    inner join classes_decayed
+        on valued.grain = classes_decayed.grain
+            and valued.entity_id = classes_decayed.entity_id
 ),
 
 final as (
