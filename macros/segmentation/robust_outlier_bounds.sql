@@ -3,7 +3,9 @@
     <relation>: the robust outlier limits of <column> per partition, by
     var('outlier_method') ('mad' or 'iqr') and k = var('outlier_multiplier').
     Partitions with fewer than var('outlier_min_lines') rows get null
-    limits (not judged).
+    limits (not judged). When MAD is 0 (most values identical, e.g. single
+    units), the median itself is the scale, so only values more than
+    (1 + k) times the typical one are flagged.
 #}
 {% macro robust_outlier_bounds(relation, column, partition_by) -%}
     {%- set method = var('outlier_method') -%}
@@ -23,7 +25,7 @@
             case
                 when median(abs({{ relation }}.{{ column }} - medians.centre_value)) > 0
                     then 1.4826 * median(abs({{ relation }}.{{ column }} - medians.centre_value))
-                else 1.2533 * avg(abs({{ relation }}.{{ column }} - medians.centre_value))
+                else abs(medians.centre_value)
             end as scale_value
         from {{ relation }}
         inner join (

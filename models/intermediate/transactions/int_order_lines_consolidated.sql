@@ -6,10 +6,17 @@
 #}
 with
 
+completeness_gates as (
+    {{ assert_completeness_gates_passed() }}
+),
+
 validated as (
-    select * from {{ ref('int_order_lines_validated') }}
-    where rejection_reason is null
-        and not is_exact_duplicate
+    select order_lines.*
+    from {{ ref('int_order_lines_validated') }} as order_lines
+    cross join completeness_gates
+    where order_lines.rejection_reason is null
+        and not order_lines.is_exact_duplicate
+        and completeness_gates.completeness_gates_passed
 ),
 
 products as (

@@ -20,6 +20,10 @@
 ] -%}
 with
 
+completeness_gates as (
+    {{ assert_completeness_gates_passed() }}
+),
+
 {% for source_name, entity, model, key in staged_entities %}
     rejected_{{ entity }} as (
         select
@@ -39,14 +43,16 @@ rejected_order_lines as (
     select
         'erp' as source_system,
         'order_lines' as entity,
-        business_unit_id || ':' || order_id || ':' || coalesce(cast(order_line_number as varchar), '?')
-            as entity_key,
-        rejection_reason,
-        source_file,
-        source_row_number,
-        source_row
-    from {{ ref('int_order_lines_validated') }}
-    where rejection_reason is not null
+        order_lines.business_unit_id || ':' || order_lines.order_id || ':'
+        || coalesce(cast(order_lines.order_line_number as varchar), '?') as entity_key,
+        order_lines.rejection_reason,
+        order_lines.source_file,
+        order_lines.source_row_number,
+        order_lines.source_row
+    from {{ ref('int_order_lines_validated') }} as order_lines
+    cross join completeness_gates
+    where order_lines.rejection_reason is not null
+        and completeness_gates.completeness_gates_passed
 ),
 
 unioned as (

@@ -1,0 +1,272 @@
+{#
+    The completeness gates of this load (seed completeness_gates): for each
+    gate its measured share, threshold and pass/fail. Measures are taken on the
+    order lines of the analysis window (exact duplicates left out), placed in
+    the months of the REPORTING calendar, at one of three scopes:
+      load                  all lines of the window together;
+      business_unit_period  every business unit and month on its own; the
+                            worst one is the measured value;
+      last_period           the last reporting month ending on or before
+                            var('reference_date').
+    The generic test completeness_gate fails the build on a failed gate; see
+    the doc block completeness_gates.
+#}
+{%- set reference_date = "cast('" ~ var('reference_date') ~ "' as date)" -%}
+
+with
+
+gates as (
+    select * from {{ ref('completeness_gates') }}
+),
+
+order_lines as (
+    select * from {{ ref('int_order_lines_validated') }}
+    where not is_exact_duplicate
+),
+
+business_units as (
+    select distinct business_unit_id
+    from {{ ref('stg_erp__business_units') }}
+    where rejection_reason is null
+),
+
+window_months as (
+    select
+        period_start_date,
+        period_end_date
+    from {{ ref('int_fiscal_periods') }}
+    where calendar_id = 'REPORTING'
+        and period_type = 'month'
+        and period_end_date <= {{ reference_date }}
+        and period_start_date > {{ dbt.dateadd('month', -1 * var('analysis_window_months') | int, reference_date) }}
+),
+
+last_month as (
+    select max(period_start_date) as period_start_date
+    from window_months
+),
+
+lines_in_window as (
+    select
+        order_lines.business_unit_id,
+        window_months.period_start_date,
+        order_lines.rejection_reason is null as is_usable,
+        coalesce(
+            order_lines.has_known_customer
+            and order_lines.has_known_product
+            and order_lines.unit_price_doc_ccy is not null,
+            false
+        ) as has_valid_customer_product_price,
+        order_lines.fx_rate_to_reporting is not null as has_fx_rate,
+        window_months.period_start_date = last_month.period_start_date as is_last_period
+    from order_lines
+    inner join window_months
+        on order_lines.order_date between window_months.period_start_date and window_months.period_end_date
+    cross join last_month
+),
+
+line_counts as (
+    select
+        business_unit_id,
+        period_start_date,
+        is_last_period,
+        count(*) as line_count,
+        count(case when has_valid_customer_product_price then 1 end) as valid_customer_product_price_count,
+        count(case when has_fx_rate then 1 end) as fx_rate_count
+    from lines_in_window
+    group by business_unit_id, period_start_date, is_last_period
+),
+
+line_measures as (
+    select
+        'share_of_lines_with_valid_customer_product_price' as measure,
+        business_unit_id,
+        period_start_date,
+        is_last_period,
+        valid_customer_product_price_count as numerator,
+        line_count as denominator
+    from line_counts
+
+    union all
+
+    select
+        'share_of_lines_with_fx_rate' as measure,
+        business_unit_id,
+        period_start_date,
+        is_last_period,
+        fx_rate_count as numerator,
+        line_count as denominator
+    from line_counts
+),
+
+business_unit_presence as (
+    select
+        business_units.business_unit_id,
+        count(case when lines_in_window.is_usable then 1 end) > 0 as has_sales_in_window,
+        count(case when lines_in_window.is_usable and lines_in_window.is_last_period then 1 end) > 0
+            as has_sales_in_last_period
+    from business_units
+    left join lines_in_window
+        on business_units.business_unit_id = lines_in_window.business_unit_id
+    group by business_units.business_unit_id
+),
+
+observations as (
+    select
+        measure,
+        'business_unit_period' as scope,
+        business_unit_id || ', month starting ' || cast(period_start_date as {{ dbt.type_string() }}) as measured_at,
+        numerator,
+        denominator,
+        cast(null as {{ dbt.type_string() }}) as missing_members
+    from line_measures
+
+    union all
+
+    select
+        measure,
+        'load' as scope,
+        'analysis window' as measured_at,
+        sum(numerator) as numerator,
+        sum(denominator) as denominator,
+        cast(null as {{ dbt.type_string() }}) as missing_members
+    from line_measures
+    group by measure
+
+    union all
+
+    select
+        line_measures.measure,
+        'last_period' as scope,
+        'month starting ' || cast(last_month.period_start_date as {{ dbt.type_string() }}) as measured_at,
+        sum(line_measures.numerator) as numerator,
+        sum(line_measures.denominator) as denominator,
+        cast(null as {{ dbt.type_string() }}) as missing_members
+    from line_measures
+    cross join last_month
+    where line_measures.is_last_period
+    group by line_measures.measure, last_month.period_start_date
+
+    union all
+
+    select
+        'share_of_business_units_with_sales' as measure,
+        'last_period' as scope,
+        'month starting ' || cast(max(last_month.period_start_date) as {{ dbt.type_string() }}) as measured_at,
+        count(case when business_unit_presence.has_sales_in_last_period then 1 end) as numerator,
+        count(*) as denominator,
+        string_agg(
+            case
+                when not business_unit_presence.has_sales_in_last_period then business_unit_presence.business_unit_id
+            end,
+            ', ' order by business_unit_presence.business_unit_id
+        ) as missing_members
+    from business_unit_presence
+    cross join last_month
+
+    union all
+
+    select
+        'share_of_business_units_with_sales' as measure,
+        'load' as scope,
+        'analysis window' as measured_at,
+        count(case when has_sales_in_window then 1 end) as numerator,
+        count(*) as denominator,
+        string_agg(
+            case when not has_sales_in_window then business_unit_id end, ', ' order by business_unit_id
+        ) as missing_members
+    from business_unit_presence
+),
+
+shares as (
+    select
+        measure,
+        scope,
+        measured_at,
+        numerator,
+        denominator,
+        missing_members,
+        cast(numerator as double) / nullif(denominator, 0) as measured_share
+    from observations
+),
+
+ranked as (
+    select
+        measure,
+        scope,
+        measured_at,
+        numerator,
+        denominator,
+        missing_members,
+        measured_share,
+        row_number() over (
+            partition by measure, scope
+            order by coalesce(measured_share, -1), measured_at
+        ) as worst_first
+    from shares
+),
+
+worst as (
+    select * from ranked
+    where worst_first = 1
+),
+
+load_level as (
+    select
+        measure,
+        measured_share as load_share
+    from shares
+    where scope = 'load'
+),
+
+evaluated as (
+    select
+        gates.gate_id,
+        gates.measure,
+        gates.scope,
+        gates.severity,
+        gates.description,
+        gates.min_share,
+        worst.measured_share,
+        worst.measured_at,
+        worst.numerator as measured_count,
+        worst.missing_members,
+        load_level.load_share,
+        coalesce(worst.denominator, 0) as measured_base_count,
+        coalesce(worst.measured_share >= gates.min_share, false) as is_passed
+    from gates
+    left join worst
+        on gates.measure = worst.measure
+            and gates.scope = worst.scope
+    left join load_level
+        on gates.measure = load_level.measure
+),
+
+final as (
+    select
+        gate_id,
+        measure,
+        scope,
+        severity,
+        description,
+        min_share,
+        measured_share,
+        measured_at,
+        measured_count,
+        measured_base_count,
+        missing_members,
+        load_share,
+        is_passed,
+        'completeness gate ' || gate_id
+        || case when is_passed then ' passed' else ' FAILED' end
+        || ': ' || measure || ' = '
+        || coalesce(cast(round(measured_share, 4) as {{ dbt.type_string() }}), 'nothing to measure')
+        || ' at ' || coalesce(measured_at, scope)
+        || ' (' || coalesce(cast(measured_count as {{ dbt.type_string() }}), '0')
+        || ' of ' || cast(measured_base_count as {{ dbt.type_string() }}) || ')'
+        || coalesce('; missing: ' || missing_members, '')
+        || ', minimum ' || cast(min_share as {{ dbt.type_string() }}) as result_message
+    from evaluated
+)
+
+select * from final

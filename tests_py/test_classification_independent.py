@@ -1,0 +1,200 @@
+"""ABC, XYZ and demand patterns of the dbt build checked against an independent pandas implementation
+(supplyseg.classification_reference) and against the generator's true demand patterns.
+
+The reference starts from the cleaned order lines (intermediate.int_order_lines_consolidated) and the
+analysis periods (intermediate.int_analysis_periods) and reads the seeds from their CSV files and the
+vars from dbt_project.yml (the small build runs with the defaults), so nothing it compares was
+computed by the models under test.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from supplyseg import classification_reference as ref
+from supplyseg.dbt_runner import run_dbt
+from supplyseg.reports.pattern_accuracy import pattern_accuracy, read_truth
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+SEEDS_DIR = PROJECT_DIR / "seeds" / "segmentation"
+RELATIVE_TOLERANCE = 1e-9
+ABSOLUTE_TOLERANCE = 1e-12  # for values that should be 0 (a CV of a constant series)
+MIN_HISTORY_FOR_TRUTH = 24
+REQUIRED_TRUTH_ACCURACY = 0.90
+
+pytestmark = pytest.mark.e2e
+
+VARIABILITY_NUMBERS = (
+    "series_start_period_number", "first_demand_period_number", "history_period_count", "demand_period_count",
+    "mean_demand_per_period", "stddev_demand_per_period", "coefficient_of_variation", "average_demand_interval",
+    "mean_nonzero_demand", "stddev_nonzero_demand", "cv_squared_nonzero", "coefficient_of_variation_decayed",
+)
+VARIABILITY_LABELS = (
+    "xyz_class_undecayed", "demand_pattern", "is_new_entity", "is_provisional", "xyz_class_decayed", "xyz_class",
+)
+
+
+@pytest.fixture(scope="module")
+def project_vars() -> dict:
+    return yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+
+
+@pytest.fixture(scope="module")
+def window_lines(small_build) -> pd.DataFrame:
+    lines = small_build.query("select * from intermediate.int_order_lines_consolidated")
+    periods = small_build.query(
+        "select window_period_number, period_start_date, period_end_date from intermediate.int_analysis_periods"
+    )
+    return ref.lines_in_window(lines, periods)
+
+
+@pytest.fixture(scope="module")
+def period_count(small_build) -> int:
+    return int(small_build.query("select count(*) as n from intermediate.int_analysis_periods")["n"].iloc[0])
+
+
+def line_rules(project_vars: dict) -> ref.LineRules:
+    return ref.LineRules(
+        returns_handling=project_vars["returns_handling"],
+        outlier_exclude_from_value=bool(project_vars["outlier_exclude_from_value"]),
+        outlier_exclude_from_variability=bool(project_vars["outlier_exclude_from_variability"]),
+    )
+
+
+def conventions(project_vars: dict) -> ref.VariabilityConventions:
+    return ref.VariabilityConventions(
+        adi_window=project_vars["adi_window"],
+        cv_deviation=project_vars["cv_deviation"],
+        min_history_periods=int(project_vars["min_history_periods"]),
+        new_entity_provisional_xyz_class=project_vars["new_entity_provisional_xyz_class"],
+        decay_half_life_periods=project_vars["decay_half_life_periods"],
+    )
+
+
+def assert_close(actual: pd.Series, expected: pd.Series, label: str) -> None:
+    """Numbers equal within 1e-9 relative (or both missing); lists the first disagreements."""
+    a = pd.to_numeric(actual, errors="coerce").astype("float64").to_numpy()
+    e = pd.to_numeric(expected, errors="coerce").astype("float64").to_numpy()
+    both_missing = np.isnan(a) & np.isnan(e)
+    close = np.isclose(a, e, rtol=RELATIVE_TOLERANCE, atol=ABSOLUTE_TOLERANCE) | both_missing
+    if not close.all():
+        bad = np.flatnonzero(~close)[:5]
+        raise AssertionError(
+            f"{label}: {int((~close).sum())} of {len(a)} rows differ, e.g. "
+            + "; ".join(f"{actual.index[i]}: dbt {a[i]!r} vs reference {e[i]!r}" for i in bad)
+        )
+
+
+def assert_equal(actual: pd.Series, expected: pd.Series, label: str) -> None:
+    """Labels equal (missing equals missing); lists the first disagreements."""
+    a = actual.astype(object).where(actual.notna(), None)
+    e = expected.astype(object).where(expected.notna(), None)
+    differ = [i for i in range(len(a)) if a.iloc[i] != e.iloc[i]]
+    if differ:
+        raise AssertionError(
+            f"{label}: {len(differ)} of {len(a)} rows differ, e.g. "
+            + "; ".join(f"{actual.index[i]}: dbt {a.iloc[i]!r} vs reference {e.iloc[i]!r}" for i in differ[:5])
+        )
+
+
+def test_abc_classes_match_reference_for_every_grain(small_build, window_lines, project_vars) -> None:
+    measures = pd.read_csv(SEEDS_DIR / "abc_measures.csv")
+    thresholds = pd.read_csv(SEEDS_DIR / "abc_thresholds.csv")
+    dbt_abc = small_build.query(
+        "select grain, entity_id, measure_used, abc_class_crossing_item_lower, abc_class_crossing_item_upper "
+        "from intermediate.int_segment_entities_abc_classified"
+    )
+    rules = line_rules(project_vars)
+    grains = project_vars["segmentation_grains"]
+    assert sorted(dbt_abc["grain"].unique()) == sorted(grains)
+    for grain in grains:
+        config = measures.set_index("grain").loc[grain]
+        values = ref.abc_measure_values(window_lines, grain, rules)
+        used = ref.abc_measure_used(values, config["measure"], config["fallback_measure"])
+        expected = ref.abc_classes(values[used], thresholds[thresholds["grain"] == grain])
+        actual = dbt_abc[dbt_abc["grain"] == grain].set_index("entity_id").sort_index()
+        expected = expected.sort_index()
+        assert actual.index.tolist() == expected.index.tolist(), f"{grain}: entities differ"
+        dbt_measures = set(actual["measure_used"])
+        assert dbt_measures == {used}, f"{grain}: dbt ranks on {dbt_measures}, the reference on {used}"
+        for column in ("abc_class_crossing_item_lower", "abc_class_crossing_item_upper"):
+            assert_equal(actual[column], expected[column], f"{grain} {column}")
+
+
+def test_variability_matches_reference_for_every_grain(small_build, window_lines, project_vars, period_count) -> None:
+    xyz_limits = pd.read_csv(SEEDS_DIR / "xyz_thresholds.csv")
+    cutoffs = pd.read_csv(SEEDS_DIR / "demand_pattern_cutoffs.csv")
+    dbt_variability = small_build.query("select * from intermediate.int_segment_entities_variability_classified")
+    rules = line_rules(project_vars)
+    settings = conventions(project_vars)
+    grains = project_vars["segmentation_grains"]
+    assert sorted(dbt_variability["grain"].unique()) == sorted(grains)
+    for grain in grains:
+        demand = ref.demand_by_period(window_lines, grain, rules)
+        expected = ref.variability_classes(demand, period_count, settings, xyz_limits, cutoffs)
+        expected = expected.set_index("entity_id").sort_index()
+        actual = dbt_variability[dbt_variability["grain"] == grain].set_index("entity_id").sort_index()
+        assert actual.index.tolist() == expected.index.tolist(), f"{grain}: entities differ"
+        for column in VARIABILITY_NUMBERS:
+            assert_close(actual[column], expected[column], f"{grain} {column}")
+        for column in VARIABILITY_LABELS:
+            assert_equal(actual[column], expected[column], f"{grain} {column}")
+        assert set(actual["adi_window"]) == {settings.adi_window}
+        assert set(actual["cv_deviation"]) == {settings.cv_deviation}
+
+
+ALTERNATIVE_CONVENTIONS = (
+    {"adi_window": "whole_window", "cv_deviation": "sample", "decay_half_life_periods": 6,
+     "min_history_periods": 3, "new_entity_provisional_xyz_class": "Y"},
+    {"adi_window": "from_first_demand", "cv_deviation": "population", "decay_half_life_periods": 3},
+)
+
+
+@pytest.mark.parametrize("overrides", ALTERNATIVE_CONVENTIONS, ids=["whole_window-sample-decay6", "decay3"])
+def test_variability_matches_reference_under_other_conventions(
+    small_build, window_lines, project_vars, period_count, overrides, tmp_path
+) -> None:
+    """The other conventions (var adi_window, cv_deviation, decay, new-entity rule) agree as well: the
+    two variability models are rebuilt with the vars on a copy of the small build."""
+    db_path = tmp_path / "conventions.duckdb"
+    shutil.copyfile(small_build.db_path, db_path)
+    run_dbt(
+        ["run", "-s", "int_demand_by_period_filled", "int_segment_entities_variability_classified"],
+        db_path=db_path, raw_path=small_build.data_dir, dbt_vars=overrides, target="ci",
+        target_path=tmp_path / "target",
+    )
+    rebuilt = type(small_build)(db_path=db_path, data_dir=small_build.data_dir, output="")
+    test_variability_matches_reference_for_every_grain(
+        rebuilt, window_lines, {**project_vars, **overrides}, period_count
+    )
+
+
+def test_small_data_shows_every_pattern(small_build) -> None:
+    """Guard against a vacuous comparison: the small build has every demand pattern somewhere and all
+    four SBC patterns at the product grain."""
+    patterns = small_build.query(
+        "select grain, demand_pattern from intermediate.int_segment_entities_variability_classified "
+        "group by grain, demand_pattern"
+    )
+    assert set(patterns["demand_pattern"]) == set(ref.PATTERNS)
+    product_patterns = set(patterns.loc[patterns["grain"] == "product", "demand_pattern"])
+    assert {"smooth", "erratic", "intermittent", "lumpy"} <= product_patterns
+
+
+def test_patterns_recover_generator_truth(small_build) -> None:
+    """Products with at least 24 monthly periods of history get the generator's pattern for >= 90%."""
+    patterns = small_build.query(
+        "select entity_id, history_period_count, demand_pattern "
+        "from intermediate.int_segment_entities_variability_classified where grain = 'product'"
+    )
+    result = pattern_accuracy(read_truth(small_build.data_dir / "_truth"), patterns, MIN_HISTORY_FOR_TRUTH)
+    assert len(result.products) > 50, "too few products with 24 periods of history to judge"
+    assert not math.isnan(result.accuracy)
+    assert result.accuracy >= REQUIRED_TRUTH_ACCURACY, result.to_text()
