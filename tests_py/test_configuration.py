@@ -17,8 +17,8 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
 # left out: they collide with column positions and list indexes).
 THRESHOLD_SEED_PATTERN = re.compile(r"(threshold|cutoff|weight|tier|gate)", re.IGNORECASE)
 # Numbers that are definitions, not settings: 0 and 1; the half-life base 0.5
-# inside power(0.5, ...); the normal-consistency constants of MAD (1.4826) and of
-# the mean absolute deviation (1.2533); float tolerances (1e-9).
+# inside power(0.5, ...); the normal-consistency constant of MAD (1.4826);
+# float tolerances (1e-9).
 NUMBER = re.compile(r"(?<![\w.])(\d+\.\d+|\d+e-?\d+|\d+)(?![\w.])")
 
 

@@ -1,12 +1,10 @@
 {#
-    Quantity and revenue outliers per product, by a robust rule on the
-    product's usable sales lines (returns left out):
-      mad  |x - median| > k * 1.4826 * MAD   (MAD = median absolute deviation;
-           when MAD is 0, 1.2533 * mean absolute deviation stands in)
-      iqr  x < Q1 - k * IQR or x > Q3 + k * IQR
-    k = var('outlier_multiplier'). Products with fewer than
-    var('outlier_min_lines') lines are not judged. Flagged lines stay in the
-    data; counts_in_measure() decides where they count.
+    Quantity and revenue outliers per product, by the robust rule of
+    var('outlier_method') (default log_mad: median +/- k scaled MADs of the
+    log of the value, never closer than var('outlier_min_ratio_to_median')
+    times the typical line) over the product's usable sales lines (returns
+    left out); see macro robust_outlier_bounds and the doc block outlier_rule.
+    Flagged lines stay in the data; counts_in_measure() decides where they count.
 #}
 with
 
