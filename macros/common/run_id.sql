@@ -5,5 +5,5 @@
 #}
 {% macro run_id() -%}
     {%- set given = var('run_id', none) -%}
-    '{{ given if given is not none else invocation_id }}'
+    '{{ (given if given is not none else invocation_id) | string | replace("'", "''") }}'
 {%- endmacro %}

@@ -1,6 +1,6 @@
 {#
     The input contract. Runs as on-run-start, before any model: for every table
-    declared in the project's sources it finds <raw_path>/<table>.parquet or
+    declared in the project's sources in schema `raw` it finds <raw_path>/<table>.parquet or
     .csv, checks it against the declared columns and exposes it as the view
     raw.<table>, every contract column as text (staging casts and flags them).
 
@@ -91,7 +91,7 @@
 
 
 {% macro register_raw_entity(node, raw_path) %}
-    {%- set entity = node.name -%}
+    {%- set entity = node.identifier or node.name -%}
     {%- set contract = raw_contract_columns(node) -%}
     {%- set file = raw_find_file(node.identifier or entity, raw_path) -%}
     {%- set relation = 'raw.' ~ adapter.quote(node.identifier or entity) -%}
@@ -143,6 +143,7 @@
     {%- if file.format == 'parquet' -%}
         {%- set row_number = 'file_row_number + 1' -%}
     {%- else -%}
+        {#- DuckDB keeps a CSV scan in file order (preserve_insertion_order), so this is the file row. -#}
         {%- set row_number = 'row_number() over ()' -%}
     {%- endif -%}
     {%- do run_query(

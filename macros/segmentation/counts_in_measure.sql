@@ -3,7 +3,7 @@
     vars that govern returns and outliers (one place for the rule):
       value        ABC measures (revenue, margin, volume, lines);
       variability  XYZ and demand-pattern measures.
-    Returns count only when var('returns_handling') is 'net'; flagged outliers
+    Return lines count only when var('returns_handling') is 'net'; flagged outliers
     are left out when var('outlier_exclude_from_<family>') is true.
 #}
 {% macro counts_in_measure(family) -%}

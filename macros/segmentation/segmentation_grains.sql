@@ -18,6 +18,10 @@
 {% macro segmentation_grains() -%}
     {%- set known = all_segmentation_grains() -%}
     {%- set chosen = var('segmentation_grains') -%}
+    {%- if chosen is string -%}
+        {%- do exceptions.raise_compiler_error(
+            "var segmentation_grains must be a list, e.g. ['customer', 'product'], got the text '" ~ chosen ~ "'") -%}
+    {%- endif -%}
     {%- for grain in chosen if grain not in known -%}
         {%- do exceptions.raise_compiler_error(
             "var segmentation_grains: unknown grain '" ~ grain ~ "'; use some of " ~ known.keys() | list | join(', ')) -%}
@@ -31,5 +35,9 @@
 
 
 {% macro segment_entity_id(grain) -%}
-    {{ return(all_segmentation_grains()[grain]) }}
+    {%- set known = all_segmentation_grains() -%}
+    {%- if grain not in known -%}
+        {%- do exceptions.raise_compiler_error("segment_entity_id: unknown grain '" ~ grain ~ "'") -%}
+    {%- endif -%}
+    {{ return(known[grain]) }}
 {%- endmacro %}

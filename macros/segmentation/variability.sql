@@ -115,6 +115,7 @@
 {% macro sbc_demand_pattern(adi, cv_squared, adi_cutoff, cv_squared_cutoff) -%}
     case
         when {{ adi_cutoff }} is null or {{ cv_squared_cutoff }} is null then null
+        when {{ adi }} is null or {{ cv_squared }} is null then null
         when {{ is_below_cutoff(adi, adi_cutoff) }} and {{ is_below_cutoff(cv_squared, cv_squared_cutoff) }}
             then 'smooth'
         when {{ is_below_cutoff(adi, adi_cutoff) }} then 'erratic'

@@ -7,7 +7,7 @@
     to quarantine anyway. This test looks only at usable rows
     (rejection_reason is null) and fails with one row per
       - combination of combination_of_columns held by more than one row, or
-      - usable row with a null in one of those columns,
+      - distinct key among usable rows that has a null in one of those columns,
     giving the key, the number of rows and the problem.
 
     Arguments:
