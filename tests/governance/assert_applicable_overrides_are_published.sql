@@ -1,0 +1,36 @@
+-- fct_segment_assignments: every override valid on var reference_date (worked out
+-- here from the seed) whose entity is segmented is the one shown in the audit
+-- columns, and the published segment and tier are the forced ones.
+{{ config(severity='error') }}
+
+with
+
+valid_overrides as (
+    select *
+    from {{ ref('segment_overrides') }}
+    where
+        valid_from <= cast('{{ var("reference_date") }}' as date)
+        and coalesce(valid_to, cast('9999-12-31' as date)) >= cast('{{ var("reference_date") }}' as date)
+        and approved_date <= cast('{{ var("reference_date") }}' as date)
+),
+
+assignments as (
+    select * from {{ ref('fct_segment_assignments') }}
+)
+
+select
+    valid_overrides.override_id,
+    valid_overrides.grain,
+    valid_overrides.entity_id,
+    assignments.override_id as published_override_id,
+    assignments.final_segment_code,
+    assignments.final_service_tier
+from valid_overrides
+inner join assignments
+    on
+        valid_overrides.grain = assignments.grain
+        and valid_overrides.entity_id = assignments.entity_id
+where
+    assignments.override_id is distinct from valid_overrides.override_id
+    or assignments.final_segment_code <> valid_overrides.forced_segment_code
+    or assignments.final_service_tier <> coalesce(valid_overrides.forced_service_tier, assignments.final_service_tier)

@@ -1,0 +1,26 @@
+-- Seed segment_overrides: an override valid on var reference_date names an entity
+-- segmented in this run. Warning only: the entity may simply have no sales in
+-- the window (or var customer_grain changed the customer ids); the override then
+-- does nothing and should be reviewed.
+{{ config(severity='warn') }}
+
+with
+
+valid_overrides as (
+    select *
+    from {{ ref('segment_overrides') }}
+    where
+        valid_from <= cast('{{ var("reference_date") }}' as date)
+        and coalesce(valid_to, cast('9999-12-31' as date)) >= cast('{{ var("reference_date") }}' as date)
+)
+
+select
+    valid_overrides.override_id,
+    valid_overrides.grain,
+    valid_overrides.entity_id
+from valid_overrides
+left join {{ ref('int_segment_assignments_algorithmic') }} as assignments
+    on
+        valid_overrides.grain = assignments.grain
+        and valid_overrides.entity_id = assignments.entity_id
+where assignments.entity_id is null
