@@ -59,6 +59,31 @@ def build_summary(db_path: Path) -> str:
             rows = con.sql(f"select abc_class, count(*) from marts.{table} group by 1 order by 1").fetchall()
             counts = ", ".join(f"{cls} {n:,}" for cls, n in rows)
             lines.append(f"{label} by ABC class: {counts}")
+        if ("fct_segment_assignments",) in marts:
+            rows = con.sql(
+                "select grain, final_service_tier, count(*) from marts.fct_segment_assignments "
+                "group by 1, 2 order by 1, 2"
+            ).fetchall()
+            by_grain: dict[str, list[str]] = {}
+            for grain, tier, n in rows:
+                by_grain.setdefault(grain, []).append(f"tier {tier} {n:,}")
+            lines.append("Entities by final service tier:")
+            lines.extend(f"  {grain:<18} {', '.join(tiers)}" for grain, tiers in by_grain.items())
+            rows = con.sql(
+                "select final_segment_code, count(*) from marts.fct_segment_assignments "
+                "where grain = 'product' group by 1 order by 1"
+            ).fetchall()
+            lines.append("Products by final segment: " + ", ".join(f"{code} {n:,}" for code, n in rows))
+        if ("fct_data_capabilities",) in marts:
+            rows = con.sql(
+                "select capability, unavailable_reason from marts.fct_data_capabilities "
+                "where not is_available order by capability"
+            ).fetchall()
+            if rows:
+                lines.append("Could not compute (and why):")
+                lines.extend(f"  {capability}: {reason}" for capability, reason in rows)
+            else:
+                lines.append("Every data capability is available in this load.")
         if ("fct_quarantined_rows",) in marts:
             rows = con.sql(
                 "select entity, rejection_reason, count(*) from marts.fct_quarantined_rows "
