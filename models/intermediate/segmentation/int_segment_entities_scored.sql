@@ -20,7 +20,7 @@
          macros and thresholds as ABC.
 #}
 {%- set dimensions = scoring_dimensions() -%}
-{%- set decay_on = var('decay_half_life_periods') is not none -%}
+{%- set decay_on = decay_is_on() -%}
 with
 
 abc as (

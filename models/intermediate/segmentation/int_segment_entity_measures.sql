@@ -19,15 +19,7 @@ window_size as (
 weighted as (
     select
         demand.*,
-        {%- if var('decay_half_life_periods') is not none %}
-            power(
-                0.5,
-                (window_size.window_period_count - demand.window_period_number)
-                / {{ var('decay_half_life_periods') | float }}
-            ) as decay_weight,
-        {%- else %}
-            cast(null as double) as decay_weight,
-        {%- endif %}
+        {{ period_decay_weight('demand.window_period_number', 'window_size.window_period_count') }} as decay_weight,
         window_size.window_period_count
     from demand
     cross join window_size
