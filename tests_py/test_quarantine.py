@@ -161,6 +161,7 @@ def test_optional_entity_with_only_a_header_builds(data_copy: Path, tmp_path: Pa
     result = _build(data_copy, tmp_path)
 
     assert result.ok, result.output[-6000:]
+    assert f"file {path.resolve()} has a header but no rows" in result.output
     with duckdb.connect(str(tmp_path / "contract.duckdb"), read_only=True) as con:
         rows_read = con.sql("select rows_read from marts.fct_load_summary where entity = 'forecasts'").fetchall()
         forecast = con.sql(
@@ -170,3 +171,14 @@ def test_optional_entity_with_only_a_header_builds(data_copy: Path, tmp_path: Pa
     assert rows_read == [(0,)]
     assert forecast[0][0] is False
     assert "forecasts has no rows" in forecast[0][1]
+
+
+def test_required_entity_with_only_a_header_stops_the_build(data_copy: Path, tmp_path: Path) -> None:
+    path = data_copy / "order_lines.csv"
+    header = path.read_text().splitlines()[0]
+    path.write_text(header + "\n")
+
+    result = _build(data_copy, tmp_path)
+
+    assert not result.ok
+    assert f"file {path.resolve()} of required entity 'order_lines' has no rows" in result.output

@@ -9,8 +9,9 @@
       - a required column is missing;
       - a required column is of the wrong type: more than
         var('contract_type_error_share') of its non-null values do not parse.
-    An optional entity without a file, or an optional column missing from a
-    file, becomes an empty view or a null column, with a warning in the log.
+    A required entity whose file has no rows stops the build too. An optional
+    entity without a file or with a header only, or an optional column missing
+    from a file, becomes an empty view or a null column, with a warning in the log.
 #}
 {% macro register_raw_inputs() %}
     {%- if not execute -%}
@@ -151,33 +152,40 @@
         ~ ", '" ~ file.path | replace("'", "''") ~ "' as _source_file, cast(" ~ row_number
         ~ ' as bigint) as _source_row_number from ' ~ raw_reader(file)) -%}
 
-    {#- Type check of required columns: one scan for all of them. -#}
+    {#- Row count and type check of required columns: one scan for all of them. -#}
     {%- set checks = [] -%}
     {%- for column in contract if column.required and column.data_type != 'varchar' -%}
         {%- do checks.append(column) -%}
     {%- endfor -%}
-    {%- if checks -%}
-        {%- set measures = [] -%}
-        {%- for column in checks -%}
-            {%- do measures.append('count(' ~ adapter.quote(column.name) ~ ')') -%}
-            {%- do measures.append(
-                'count(' ~ adapter.quote(column.name) ~ ') - count(try_cast('
-                ~ adapter.quote(column.name) ~ ' as ' ~ column.data_type ~ '))') -%}
-        {%- endfor -%}
-        {%- set result = run_query('select ' ~ measures | join(', ') ~ ' from ' ~ relation) -%}
-        {%- for column in checks -%}
-            {%- set non_null = result.rows[0][loop.index0 * 2] -%}
-            {%- set bad = result.rows[0][loop.index0 * 2 + 1] -%}
-            {%- if non_null > 0 and (bad / non_null) > var('contract_type_error_share') | float -%}
-                {%- set example = run_query(
-                    'select ' ~ adapter.quote(column.name) ~ ' from ' ~ relation ~ ' where '
-                    ~ adapter.quote(column.name) ~ ' is not null and try_cast(' ~ adapter.quote(column.name)
-                    ~ ' as ' ~ column.data_type ~ ') is null limit 1').columns[0].values() | list -%}
-                {%- do exceptions.raise_compiler_error(
-                    "Input contract: column '" ~ column.name ~ "' in file " ~ file.path ~ " is not of type "
-                    ~ column.data_type ~ ": " ~ bad ~ " of " ~ non_null ~ " non-null values do not parse (for example '"
-                    ~ example[0] ~ "'). Fix the extract or its column mapping.") -%}
-            {%- endif -%}
-        {%- endfor -%}
+    {%- set measures = ['count(*)'] -%}
+    {%- for column in checks -%}
+        {%- do measures.append('count(' ~ adapter.quote(column.name) ~ ')') -%}
+        {%- do measures.append(
+            'count(' ~ adapter.quote(column.name) ~ ') - count(try_cast('
+            ~ adapter.quote(column.name) ~ ' as ' ~ column.data_type ~ '))') -%}
+    {%- endfor -%}
+    {%- set result = run_query('select ' ~ measures | join(', ') ~ ' from ' ~ relation) -%}
+    {%- if result.rows[0][0] == 0 -%}
+        {%- if raw_entity_is_required(node) -%}
+            {%- do exceptions.raise_compiler_error(
+                "Input contract: file " ~ file.path ~ " of required entity '" ~ entity ~ "' has no rows.") -%}
+        {%- endif -%}
+        {%- do log("Input contract WARNING: file " ~ file.path ~ " has a header but no rows; entity '" ~ entity
+            ~ "' is treated as empty and the measures that need it stay null (see marts.fct_data_capabilities).",
+            info=true) -%}
     {%- endif -%}
+    {%- for column in checks -%}
+        {%- set non_null = result.rows[0][loop.index0 * 2 + 1] -%}
+        {%- set bad = result.rows[0][loop.index0 * 2 + 2] -%}
+        {%- if non_null > 0 and (bad / non_null) > var('contract_type_error_share') | float -%}
+            {%- set example = run_query(
+                'select ' ~ adapter.quote(column.name) ~ ' from ' ~ relation ~ ' where '
+                ~ adapter.quote(column.name) ~ ' is not null and try_cast(' ~ adapter.quote(column.name)
+                ~ ' as ' ~ column.data_type ~ ') is null limit 1').columns[0].values() | list -%}
+            {%- do exceptions.raise_compiler_error(
+                "Input contract: column '" ~ column.name ~ "' in file " ~ file.path ~ " is not of type "
+                ~ column.data_type ~ ": " ~ bad ~ " of " ~ non_null ~ " non-null values do not parse (for example '"
+                ~ example[0] ~ "'). Fix the extract or its column mapping.") -%}
+        {%- endif -%}
+    {%- endfor -%}
 {% endmacro %}
