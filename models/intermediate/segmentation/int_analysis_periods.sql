@@ -5,7 +5,7 @@
     reference_date minus var('analysis_window_months') months, numbered 1..N.
     A period shorter than var('min_days_in_demand_period') days (the one- or
     two-day week 53 of a gregorian year) is merged into the period before it
-    (after it, when it opens the window), so a stub does not count as a
+    (after it, when it opens the window), so a short period does not count as a
     low-demand period in XYZ and demand patterns.
 #}
 with
@@ -35,7 +35,7 @@ positioned as (
         period_start_date,
         period_end_date,
         days_in_period,
-        days_in_period < {{ var('min_days_in_demand_period') | int }} as is_stub,
+        days_in_period < {{ var('min_days_in_demand_period') | int }} as is_short_period,
         row_number() over (order by period_start_date) as position_in_window
     from in_window
 ),
@@ -46,9 +46,9 @@ merged as (
         period_start_date,
         period_end_date,
         days_in_period,
-        is_stub,
+        is_short_period,
         case
-            when not is_stub then position_in_window
+            when not is_short_period then position_in_window
             when position_in_window > 1 then position_in_window - 1
             else position_in_window + 1
         end as merged_position
@@ -57,11 +57,11 @@ merged as (
 
 final as (
     select
-        max(case when not is_stub then period_key end) as period_key,
+        max(case when not is_short_period then period_key end) as period_key,
         min(period_start_date) as period_start_date,
         max(period_end_date) as period_end_date,
         sum(days_in_period) as days_in_period,
-        count(*) - 1 as merged_stub_count,
+        count(*) - 1 as merged_short_period_count,
         row_number() over (order by min(period_start_date)) as window_period_number,
         count(*) over () as window_period_count
     from merged
