@@ -16,8 +16,7 @@
 with
 
 business_units as (
-    select * from {{ ref('stg_erp__business_units') }}
-    where rejection_reason is null
+    select * from {{ ref('int_business_units_conformed') }}
 ),
 
 order_lines as (

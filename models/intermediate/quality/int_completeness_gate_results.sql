@@ -25,9 +25,8 @@ order_lines as (
 ),
 
 business_units as (
-    select distinct business_unit_id
-    from {{ ref('stg_erp__business_units') }}
-    where rejection_reason is null
+    select business_unit_id
+    from {{ ref('int_business_units_conformed') }}
 ),
 
 window_months as (

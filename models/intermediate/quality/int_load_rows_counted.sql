@@ -2,22 +2,14 @@
     What happened to the rows of each input entity in this load: rows read,
     rows quarantined per reason, exact duplicates removed and rows used, so
     that rows_read = rows_used + rows_quarantined + exact_duplicates_removed.
-    Order lines are counted after the cross-entity checks of
-    int_order_lines_validated; the other entities after their staging checks.
+    The entities are those of the registry staged_entities(), every one listed
+    even when its file is missing; the rows come from int_staged_rows_unioned
+    (order lines after the cross-entity checks of int_order_lines_validated,
+    the other entities after their staging checks).
     Only order lines are de-duplicated as exact copies; master rows repeating
     a key are resolved by the models that read them.
 #}
-{%- set staged_entities = [
-    ('erp', 'business_units', 'stg_erp__business_units'),
-    ('erp', 'customers', 'stg_erp__customers'),
-    ('erp', 'products', 'stg_erp__products'),
-    ('erp', 'fx_rates', 'stg_erp__fx_rates'),
-    ('crm', 'crm_accounts', 'stg_crm__accounts'),
-    ('wms', 'ship_tos', 'stg_wms__ship_tos'),
-    ('wms', 'deliveries', 'stg_wms__deliveries'),
-    ('wms', 'inventory_snapshots', 'stg_wms__inventory_snapshots'),
-    ('planning', 'forecasts', 'stg_planning__forecasts'),
-] -%}
+{%- set entities = staged_entities() -%}
 {%- set reasons = [
     'missing_required', 'unparseable', 'conflicting_duplicate_key', 'unknown_business_unit',
     'unknown_customer', 'unknown_product', 'missing_fx_rate',
@@ -25,46 +17,30 @@
 
 with
 
-{% for source_name, entity, model in staged_entities %}
-    rows_{{ entity }} as (
-        select
-            '{{ source_name }}' as source_system,
-            '{{ entity }}' as entity,
-            source_file,
-            split_part(rejection_reason, ':', 1) as rejection_reason,
-            false as is_exact_duplicate
-        from {{ ref(model) }}
-    ),
-
-{% endfor %}
-rows_order_lines as (
-    select
-        'erp' as source_system,
-        'order_lines' as entity,
-        source_file,
-        split_part(rejection_reason, ':', 1) as rejection_reason,
-        is_exact_duplicate and rejection_reason is null as is_exact_duplicate
-    from {{ ref('int_order_lines_validated') }}
+staged_rows as (
+    select * from {{ ref('int_staged_rows_unioned') }}
 ),
 
 entities as (
-    {%- for source_name, entity, model in staged_entities %}
+    {%- for entity in entities %}
         select
-            '{{ source_name }}' as source_system,
-            '{{ entity }}' as entity
+            '{{ entity.source_system }}' as source_system,
+            '{{ entity.entity }}' as entity
         union all
     {%- endfor %}
     select
-        'erp' as source_system,
-        'order_lines' as entity
+        cast(null as {{ dbt.type_string() }}) as source_system,
+        cast(null as {{ dbt.type_string() }}) as entity
+    where false
 ),
 
 all_rows as (
-    {%- for source_name, entity, model in staged_entities %}
-        select * from rows_{{ entity }}
-        union all
-    {%- endfor %}
-    select * from rows_order_lines
+    select
+        entity,
+        source_file,
+        is_exact_duplicate,
+        split_part(rejection_reason, ':', 1) as rejection_reason
+    from staged_rows
 ),
 
 counted as (

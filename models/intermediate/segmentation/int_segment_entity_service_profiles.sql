@@ -29,7 +29,7 @@ customers as (
 ),
 
 products as (
-    select * from {{ ref('stg_erp__products') }}
+    select * from {{ ref('int_products_conformed') }}
 ),
 
 country_factors as (
@@ -56,8 +56,6 @@ product_service_clauses as (
         product_id,
         has_service_clause
     from products
-    where rejection_reason is null
-    qualify row_number() over (partition by product_id order by source_row_number) = 1
 ),
 
 lines_in_window as (

@@ -16,10 +16,8 @@ lines as (
         product_id,
         quantity,
         quantity * unit_price_doc_ccy * fx_rate_to_reporting as revenue_rep_ccy
-    from {{ ref('int_order_lines_validated') }}
-    where rejection_reason is null
-        and not is_exact_duplicate
-        and quantity > 0
+    from {{ ref('int_order_lines_usable') }}
+    where quantity > 0
 ),
 
 quantity_bounds as (

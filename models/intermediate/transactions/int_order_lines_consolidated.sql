@@ -7,25 +7,15 @@
 with
 
 completeness_gates as (
-    {{ assert_completeness_gates_passed() }}
+    select * from {{ ref('int_completeness_gate_results') }}
 ),
 
-validated as (
-    select order_lines.*
-    from {{ ref('int_order_lines_validated') }} as order_lines
-    cross join completeness_gates
-    where order_lines.rejection_reason is null
-        and not order_lines.is_exact_duplicate
-        and completeness_gates.completeness_gates_passed
+usable_lines as (
+    select * from {{ ref('int_order_lines_usable') }}
 ),
 
 products as (
-    select
-        product_id,
-        standard_cost_rep_ccy
-    from {{ ref('stg_erp__products') }}
-    where rejection_reason is null
-    qualify row_number() over (partition by product_id order by source_row_number) = 1
+    select * from {{ ref('int_products_conformed') }}
 ),
 
 customers as (
@@ -40,49 +30,60 @@ outliers as (
     select * from {{ ref('int_order_line_outliers_flagged') }}
 ),
 
+gates_passed as (
+    {{ assert_completeness_gates_passed('completeness_gates') }}
+),
+
+gated_lines as (
+    select usable_lines.*
+    from usable_lines
+    cross join gates_passed
+    where gates_passed.completeness_gates_passed
+),
+
 converted as (
     select
-        validated.business_unit_id,
-        validated.order_id,
-        validated.order_line_number,
-        validated.order_date,
-        validated.requested_date,
-        validated.customer_key,
+        gated_lines.business_unit_id,
+        gated_lines.order_id,
+        gated_lines.order_line_number,
+        gated_lines.order_date,
+        gated_lines.requested_date,
+        gated_lines.customer_key,
         customers.global_account_id,
         customers.segment_customer_id,
-        validated.ship_to_key,
-        validated.product_id,
-        validated.quantity,
-        validated.document_currency_code,
-        validated.fx_rate_to_reporting,
+        gated_lines.ship_to_key,
+        gated_lines.product_id,
+        gated_lines.quantity,
+        gated_lines.document_currency_code,
+        gated_lines.fx_rate_to_reporting,
         outliers.outlier_reason,
         coalesce(ship_tos.logistics_unit, 'UNASSIGNED') as logistics_unit,
-        coalesce(validated.plant_id, 'UNASSIGNED') as plant_id,
-        coalesce(validated.channel, 'unknown') as channel,
-        validated.quantity < 0 as is_return,
-        validated.quantity * validated.unit_price_doc_ccy * validated.fx_rate_to_reporting as revenue_rep_ccy,
+        coalesce(gated_lines.plant_id, 'UNASSIGNED') as plant_id,
+        coalesce(gated_lines.channel, 'unknown') as channel,
+        gated_lines.quantity < 0 as is_return,
+        gated_lines.quantity * gated_lines.unit_price_doc_ccy * gated_lines.fx_rate_to_reporting as revenue_rep_ccy,
         coalesce(
-            validated.unit_cost_doc_ccy * validated.fx_rate_to_reporting,
+            gated_lines.unit_cost_doc_ccy * gated_lines.fx_rate_to_reporting,
             products.standard_cost_rep_ccy
         ) as unit_cost_rep_ccy,
         case
-            when validated.unit_cost_doc_ccy is not null then 'order_line'
+            when gated_lines.unit_cost_doc_ccy is not null then 'order_line'
             when products.standard_cost_rep_ccy is not null then 'standard_cost'
         end as cost_source,
         coalesce(outliers.is_quantity_outlier, false) as is_quantity_outlier,
         coalesce(outliers.is_revenue_outlier, false) as is_revenue_outlier,
         coalesce(outliers.is_quantity_outlier or outliers.is_revenue_outlier, false) as is_outlier
-    from validated
+    from gated_lines
     left join products
-        on validated.product_id = products.product_id
+        on gated_lines.product_id = products.product_id
     left join customers
-        on validated.customer_key = customers.customer_key
+        on gated_lines.customer_key = customers.customer_key
     left join ship_tos
-        on validated.ship_to_key = ship_tos.ship_to_key
+        on gated_lines.ship_to_key = ship_tos.ship_to_key
     left join outliers
-        on validated.business_unit_id = outliers.business_unit_id
-            and validated.order_id = outliers.order_id
-            and validated.order_line_number = outliers.order_line_number
+        on gated_lines.business_unit_id = outliers.business_unit_id
+            and gated_lines.order_id = outliers.order_id
+            and gated_lines.order_line_number = outliers.order_line_number
 ),
 
 final as (

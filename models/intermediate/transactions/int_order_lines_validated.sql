@@ -15,20 +15,17 @@ business_units as (
     select
         business_unit_id,
         currency_code
-    from {{ ref('stg_erp__business_units') }}
-    where rejection_reason is null
+    from {{ ref('int_business_units_conformed') }}
 ),
 
 customers as (
-    select distinct customer_key
-    from {{ ref('stg_erp__customers') }}
-    where rejection_reason is null
+    select customer_key
+    from {{ ref('int_customers_reconciled') }}
 ),
 
 products as (
-    select distinct product_id
-    from {{ ref('stg_erp__products') }}
-    where rejection_reason is null
+    select product_id
+    from {{ ref('int_products_conformed') }}
 ),
 
 fx_rates as (
@@ -36,9 +33,7 @@ fx_rates as (
         currency_code,
         rate_month,
         rate_to_reporting
-    from {{ ref('stg_erp__fx_rates') }}
-    where rejection_reason is null
-    qualify row_number() over (partition by currency_code, rate_month order by source_row_number) = 1
+    from {{ ref('int_fx_rates_conformed') }}
 ),
 
 copies_numbered as (

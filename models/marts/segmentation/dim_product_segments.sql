@@ -20,9 +20,7 @@ products as (
         unit_of_measure,
         lead_time_days,
         has_service_clause
-    from {{ ref('stg_erp__products') }}
-    where rejection_reason is null
-    qualify row_number() over (partition by product_id order by source_row_number) = 1
+    from {{ ref('int_products_conformed') }}
 ),
 
 measures as (

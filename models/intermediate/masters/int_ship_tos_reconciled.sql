@@ -16,10 +16,8 @@ order_lines as (
         ship_to_id,
         ship_to_key,
         customer_key
-    from {{ ref('int_order_lines_validated') }}
-    where rejection_reason is null
-        and not is_exact_duplicate
-        and ship_to_id is not null
+    from {{ ref('int_order_lines_usable') }}
+    where ship_to_id is not null
 ),
 
 wms_ship_tos as (
