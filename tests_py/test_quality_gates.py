@@ -8,6 +8,7 @@ and by how much, and leave the segment marts and the quarantine exactly as the g
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from dataclasses import dataclass
@@ -160,4 +161,40 @@ def test_missing_customers_stop_the_build(gate_build: GateBuild, small_data: Pat
     assert _measured_share_in_output(result.output, "valid_customer_product_price") == pytest.approx(expected, abs=1e-4)
     gates = _gate_results(gate_build.db_path)
     assert gates.loc["valid_customer_product_price", "measured_share"] == pytest.approx(expected, abs=1e-12)
+    _assert_marts_unchanged(gate_build)
+
+
+def test_publishing_models_import_the_gate_results_visibly(gate_build: GateBuild) -> None:
+    """The gate dependency is an import CTE in each publishing model, not a ref hidden in a macro."""
+    manifest = json.loads((gate_build.work / "target_good" / "manifest.json").read_text())
+    models = {node["name"]: node for node in manifest["nodes"].values() if node["resource_type"] == "model"}
+    gate_results = models["int_completeness_gate_results"]["unique_id"]
+    for name in ("int_order_lines_consolidated", "fct_quarantined_rows"):
+        node = models[name]
+        assert gate_results in node["depends_on"]["nodes"], name
+        assert re.search(r"\(\s*select \* from \{\{ ref\('int_completeness_gate_results'\) \}\}\s*\)", node["raw_code"]), (
+            f"{name} does not import int_completeness_gate_results in a CTE of its own"
+        )
+        assert "assert_completeness_gates_passed(" in node["raw_code"], name
+
+
+def test_plain_run_without_tests_stops_at_the_gate(gate_build: GateBuild, small_data: Path) -> None:
+    """Under `dbt run` no gate test runs: the publishing models fail themselves (error() in the gate
+    import), so nothing downstream is rebuilt and the published marts stay as they were."""
+    data_dir = _copy_data(small_data, gate_build.work / "missing_fx_month_run")
+    units = _read_csv(data_dir / "business_units.csv")
+    currency = units[units["currency_code"] != REPORTING_CURRENCY].iloc[0]["currency_code"]
+    fx_rates = _read_csv(data_dir / "fx_rates.csv")
+    dropped = (fx_rates["currency_code"] == currency) & (fx_rates["rate_month"] == "2024-06-01")
+    assert dropped.sum() == 1
+    _write_csv(fx_rates[~dropped], data_dir / "fx_rates.csv")
+
+    result = run_dbt(
+        ["run"], db_path=gate_build.db_path, raw_path=data_dir, target="ci",
+        target_path=gate_build.work / "target_run", check=False,
+    )
+
+    assert not result.ok, "dbt run passed although a month of FX rates is missing"
+    assert "Completeness gates failed, nothing published" in result.output
+    assert "completeness gate fx_rate_coverage FAILED" in result.output
     _assert_marts_unchanged(gate_build)

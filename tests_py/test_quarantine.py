@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+import yaml
 
 from supplyseg.dbt_runner import run_dbt
 
@@ -26,10 +27,17 @@ QUARANTINED_DEFECTS = {
     "unknown_product": ("unknown_product", None),
     "unparseable_date": ("unparseable", "order_date"),
 }
-ENTITIES = (
-    "business_units", "customers", "products", "fx_rates", "crm_accounts", "ship_tos", "deliveries",
-    "inventory_snapshots", "forecasts", "order_lines",
-)
+SOURCES_FILES = Path(__file__).resolve().parents[1] / "models" / "staging"
+
+
+def _contract_entities() -> set[str]:
+    """The tables of the input contract, read from the sources files (not from dbt's graph)."""
+    entities = set()
+    for path in SOURCES_FILES.glob("*/_*__sources.yml"):
+        for source in yaml.safe_load(path.read_text())["sources"]:
+            if source.get("schema") == "raw":
+                entities.update(table.get("identifier", table["name"]) for table in source["tables"])
+    return entities
 
 
 def _truth_defects(data_dir: Path) -> pd.DataFrame:
@@ -102,9 +110,12 @@ def test_exact_duplicates_are_removed_and_counted(small_build) -> None:
 
 def test_load_summary_accounts_for_every_row_read(small_build) -> None:
     summary = _load_summary(small_build)
-    assert set(summary.index) == set(ENTITIES)
+    entities = _contract_entities()
+    assert len(entities) >= 10, entities
+    # Every entity of the contract is counted, with no list kept in the models (registry staged_entities).
+    assert set(summary.index) == entities
     assert summary["run_id"].nunique() == 1
-    for entity in ENTITIES:
+    for entity in entities:
         path = small_build.data_dir / f"{entity}.csv"
         rows_in_file = len(pd.read_csv(path, dtype=str)) if path.exists() else 0
         row = summary.loc[entity]
@@ -171,6 +182,31 @@ def test_optional_entity_with_only_a_header_builds(data_copy: Path, tmp_path: Pa
     assert rows_read == [(0,)]
     assert forecast[0][0] is False
     assert "forecasts has no rows" in forecast[0][1]
+
+
+def test_rejected_row_of_an_optional_entity_is_quarantined_with_its_key(data_copy: Path, tmp_path: Path) -> None:
+    """Quarantine covers every entity of the registry, not only order lines; the key is built from the
+    staging model's primary-key columns, '?' where a part did not parse."""
+    path = data_copy / "forecasts.csv"
+    forecasts = pd.read_csv(path, dtype=str, keep_default_na=False)
+    broken = 2  # third data row
+    forecasts.loc[broken, "period_start"] = "not a date"
+    forecasts.to_csv(path, index=False)
+    expected_key = f"{forecasts.loc[broken, 'business_unit_id']}:{forecasts.loc[broken, 'product_id']}:?"
+
+    result = _build(data_copy, tmp_path)
+
+    assert result.ok, result.output[-6000:]
+    with duckdb.connect(str(tmp_path / "contract.duckdb"), read_only=True) as con:
+        quarantined = con.sql(
+            "select source_system, entity_key, rejection_reason, rejection_column, source_row_number"
+            " from marts.fct_quarantined_rows where entity = 'forecasts'"
+        ).fetchall()
+        summary = con.sql(
+            "select rows_read, rows_quarantined, rows_unparseable from marts.fct_load_summary where entity = 'forecasts'"
+        ).fetchall()
+    assert quarantined == [("planning", expected_key, "unparseable", "period_start", broken + 1)]
+    assert summary == [(len(forecasts), 1, 1)]
 
 
 def test_required_entity_with_only_a_header_stops_the_build(data_copy: Path, tmp_path: Path) -> None:

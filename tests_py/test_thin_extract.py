@@ -8,6 +8,7 @@ reason; the IDs reach the marts exactly as delivered.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -27,6 +28,23 @@ UNAVAILABLE_IN_THIN = {
     "multi_currency": ("fx_rates",),
     "inventory": ("inventory_snapshots",),
 }
+
+# Capabilities no model of the project computes yet: with their input loaded they must say
+# "input present, measure not built", never "available".
+NOT_BUILT = ("service_level", "cost_to_serve", "forecast_accuracy", "inventory")
+# capability -> the staging model of the input it is measured from (docs/quality_gates.md).
+CAPABILITY_INPUTS = {
+    "gross_margin": "stg_erp__products",
+    "multi_currency": "stg_erp__fx_rates",
+    "global_accounts": "stg_crm__accounts",
+    "ship_to_hierarchy": "stg_wms__ship_tos",
+    "requested_dates": "stg_erp__order_lines",
+    "service_level": "stg_wms__deliveries",
+    "cost_to_serve": "stg_wms__deliveries",
+    "forecast_accuracy": "stg_planning__forecasts",
+    "inventory": "stg_wms__inventory_snapshots",
+}
+QUALITY_PATHS = ("models/intermediate/quality/", "models/marts/quality/")
 
 
 @pytest.fixture(scope="module")
@@ -77,10 +95,12 @@ def test_capabilities_say_what_is_missing_and_why(thin_build: Build) -> None:
     for capability, words in UNAVAILABLE_IN_THIN.items():
         row = capabilities.loc[capability]
         assert not row["is_available"], capability
+        assert row["capability_status"] == "input_missing", capability
         for word in words:
             assert word in row["unavailable_reason"], (capability, row["unavailable_reason"])
     # What the thin extract does carry stays available.
     assert capabilities.loc["requested_dates", "is_available"]
+    assert capabilities.loc["requested_dates", "capability_status"] == "computed"
     assert pd.isna(capabilities.loc["requested_dates", "unavailable_reason"])
     assert capabilities.loc["gross_margin", "coverage_share"] == 0.0
 
@@ -104,3 +124,74 @@ def test_numeric_looking_ids_keep_their_leading_zeros(thin_build: Build) -> None
 def test_thin_extract_passes_the_completeness_gates(thin_build: Build) -> None:
     gates = thin_build.query("select is_passed, result_message from intermediate.int_completeness_gate_results")
     assert gates["is_passed"].all(), gates.to_string()
+
+
+# --- Capabilities are available only where a model computes them ------------------------------
+
+
+def _manifest(build: Build) -> dict:
+    return json.loads((build.db_path.parent / "target" / "manifest.json").read_text())
+
+
+def _ancestors(nodes: dict, uid: str) -> set[str]:
+    seen: set[str] = set()
+    stack = list(nodes[uid]["depends_on"]["nodes"])
+    while stack:
+        current = stack.pop()
+        if current in seen or current not in nodes:
+            continue
+        seen.add(current)
+        stack.extend(nodes[current]["depends_on"]["nodes"])
+    return seen
+
+
+def test_unbuilt_measures_say_input_present_measure_not_built(small_build: Build) -> None:
+    for entity in ("deliveries", "forecasts", "inventory_snapshots"):
+        assert (small_build.data_dir / f"{entity}.csv").exists(), entity  # guard: the inputs are loaded
+    capabilities = small_build.query("select * from marts.fct_data_capabilities").set_index("capability")
+    assert set(capabilities.index) == set(CAPABILITY_INPUTS)
+    for capability in NOT_BUILT:
+        row = capabilities.loc[capability]
+        assert row["capability_status"] == "input_present_measure_not_built", capability
+        assert not row["is_available"], capability
+        assert pd.isna(row["computed_by"]), capability
+        assert row["unavailable_reason"].startswith("input present, measure not built"), row["unavailable_reason"]
+    for capability in set(CAPABILITY_INPUTS) - set(NOT_BUILT):
+        row = capabilities.loc[capability]
+        assert row["capability_status"] == "computed", (capability, row["unavailable_reason"])
+        assert row["is_available"], capability
+        assert pd.isna(row["unavailable_reason"]), capability
+
+
+def test_computed_capabilities_are_declared_by_models_that_read_their_input(small_build: Build) -> None:
+    """computed_by is what models declare (meta computes_capabilities); a declaring model must read the
+    capability's input, and no model outside the quality area may read the input of a measure that is
+    not built (build the measure, declare it, and move it out of NOT_BUILT)."""
+    manifest = _manifest(small_build)
+    nodes = {uid: node for uid, node in manifest["nodes"].items() if node["resource_type"] in ("model", "seed")}
+    by_name = {node["name"]: uid for uid, node in nodes.items() if node["resource_type"] == "model"}
+    declared: dict[str, set[str]] = {}
+    for uid, node in nodes.items():
+        for capability in (node["config"].get("meta") or {}).get("computes_capabilities", []):
+            assert capability in CAPABILITY_INPUTS, (node["name"], capability)
+            assert by_name[CAPABILITY_INPUTS[capability]] in _ancestors(nodes, uid), (
+                f"{node['name']} declares {capability} but does not read {CAPABILITY_INPUTS[capability]}"
+            )
+            declared.setdefault(capability, set()).add(node["name"])
+    assert set(declared) == set(CAPABILITY_INPUTS) - set(NOT_BUILT)
+
+    capabilities = small_build.query("select capability, computed_by from marts.fct_data_capabilities")
+    for row in capabilities.itertuples():
+        published = set() if pd.isna(row.computed_by) else set(row.computed_by.split(", "))
+        assert published == declared.get(row.capability, set()), row.capability
+
+    for capability in NOT_BUILT:
+        source_uid = by_name[CAPABILITY_INPUTS[capability]]
+        readers = sorted(
+            node["name"]
+            for uid, node in nodes.items()
+            if node["resource_type"] == "model"
+            and source_uid in _ancestors(nodes, uid)
+            and not node["original_file_path"].replace("\\", "/").startswith(QUALITY_PATHS)
+        )
+        assert readers == [], f"{readers} read the input of {capability}: declare what they compute"

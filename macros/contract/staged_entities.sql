@@ -98,3 +98,4 @@
     {%- endfor -%}
     {{ parts | join(" || ':' || ") }}
 {% endmacro %}
+

@@ -2,8 +2,13 @@
     Which capabilities of the product this load supports: for each one the
     share of its basis (usable order lines, or products sold) that has the
     data it needs, whether that reaches var('data_capability_min_coverage_share'),
-    and in plain words why not. A thin extract (no costs, no deliveries, no
-    forecasts, ...) builds; this model says what it could not compute.
+    its status and in plain words why it is not available. A capability is
+    computed only where a model of this project computes the measure from
+    this load: models declare the capabilities they compute in meta
+    computes_capabilities (macro capability_models). Otherwise its status is
+    input_present_measure_not_built or input_missing. A thin extract (no
+    costs, no deliveries, no forecasts, ...) builds; this model says what it
+    could not compute.
 #}
 {%- set min_coverage = var('data_capability_min_coverage_share') -%}
 {%- set reporting_currency = var('reporting_currency') -%}
@@ -19,24 +24,20 @@ order_lines as (
     where not is_exact_duplicate
 ),
 
+load_counts as (
+    select * from {{ ref('int_load_rows_counted') }}
+),
+
 products as (
-    select * from {{ ref('stg_erp__products') }}
-    where rejection_reason is null
+    select * from {{ ref('int_products_conformed') }}
 ),
 
-fx_rates as (
-    select * from {{ ref('stg_erp__fx_rates') }}
-    where rejection_reason is null
-),
-
-crm_accounts as (
-    select * from {{ ref('stg_crm__accounts') }}
-    where rejection_reason is null
+customers as (
+    select * from {{ ref('int_customers_reconciled') }}
 ),
 
 ship_tos as (
-    select * from {{ ref('stg_wms__ship_tos') }}
-    where rejection_reason is null
+    select * from {{ ref('int_ship_tos_reconciled') }}
 ),
 
 deliveries as (
@@ -66,13 +67,15 @@ delivered_lines as (
 ),
 
 crm_customers as (
-    select distinct customer_key
-    from crm_accounts
+    select customer_key
+    from customers
+    where has_crm_account
 ),
 
 wms_ship_tos as (
-    select distinct ship_to_key
+    select ship_to_key
     from ship_tos
+    where is_in_wms
 ),
 
 line_facts as (
@@ -145,13 +148,14 @@ currency_facts as (
 
 source_facts as (
     select
-        (select count(standard_cost_rep_ccy) from products) as products_with_standard_cost_count,
-        (select count(*) from fx_rates) as fx_rate_row_count,
-        (select count(*) from crm_accounts) as crm_account_row_count,
-        (select count(*) from ship_tos) as ship_to_row_count,
-        (select count(*) from deliveries) as delivery_row_count,
-        (select count(*) from forecasts) as forecast_row_count,
-        (select count(*) from inventory_snapshots) as inventory_snapshot_row_count
+        (select count(products.standard_cost_rep_ccy) from products) as products_with_standard_cost_count,
+        coalesce(sum(case when entity = 'fx_rates' then rows_used end), 0) as fx_rate_row_count,
+        coalesce(sum(case when entity = 'crm_accounts' then rows_used end), 0) as crm_account_row_count,
+        coalesce(sum(case when entity = 'ship_tos' then rows_used end), 0) as ship_to_row_count,
+        coalesce(sum(case when entity = 'deliveries' then rows_used end), 0) as delivery_row_count,
+        coalesce(sum(case when entity = 'forecasts' then rows_used end), 0) as forecast_row_count,
+        coalesce(sum(case when entity = 'inventory_snapshots' then rows_used end), 0) as inventory_snapshot_row_count
+    from load_counts
 ),
 
 facts as (
@@ -342,6 +346,39 @@ shared as (
     from capabilities
 ),
 
+computing_models as (
+    {#- Which model computes each capability: models declare it in meta computes_capabilities. #}
+    {%- for capability, models in capability_models().items() | sort %}
+        select
+            '{{ capability }}' as capability,
+            '{{ models | join(", ") }}' as computed_by
+        union all
+    {%- endfor %}
+    select
+        cast(null as {{ dbt.type_string() }}) as capability,
+        cast(null as {{ dbt.type_string() }}) as computed_by
+    where false
+),
+
+statuses as (
+    select
+        shared.*,
+        computing_models.computed_by,
+        coalesce(
+            shared.coverage_base_count > 0 and shared.coverage_share < {{ min_coverage }}, false
+        ) as is_coverage_low,
+        case
+            when shared.missing_input_reason is not null then 'input_missing'
+            when computing_models.computed_by is null then 'input_present_measure_not_built'
+            when shared.coverage_base_count > 0 and shared.coverage_share < {{ min_coverage }}
+                then 'computed_low_coverage'
+            else 'computed'
+        end as capability_status
+    from shared
+    left join computing_models
+        on shared.capability = computing_models.capability
+),
+
 final as (
     select
         capability,
@@ -351,12 +388,19 @@ final as (
         covered_count,
         coverage_base_count,
         coverage_share,
+        capability_status,
+        computed_by,
         cast({{ min_coverage }} as double) as min_coverage_share,
-        missing_input_reason is null
-        and (coverage_base_count = 0 or coverage_share >= {{ min_coverage }}) as is_available,
+        capability_status = 'computed' as is_available,
         case
-            when missing_input_reason is not null then missing_input_reason
-            when coverage_base_count > 0 and coverage_share < {{ min_coverage }}
+            when capability_status = 'input_missing' then missing_input_reason
+            when capability_status = 'input_present_measure_not_built'
+                then 'input present, measure not built: ' || required_inputs || ' covers '
+                    || cast(covered_count as {{ dbt.type_string() }}) || ' of '
+                    || cast(coverage_base_count as {{ dbt.type_string() }}) || ' ' || coverage_basis
+                    || ', but no model of this project computes ' || replace(capability, '_', ' ')
+                    || ' yet'
+            when capability_status = 'computed_low_coverage'
                 then 'only ' || cast(round(100 * coverage_share, 1) as {{ dbt.type_string() }})
                     || '% (' || cast(covered_count as {{ dbt.type_string() }})
                     || ' of ' || cast(coverage_base_count as {{ dbt.type_string() }}) || ') '
@@ -364,7 +408,7 @@ final as (
                     || ' (at least ' || cast(round(100 * {{ min_coverage }}, 1) as {{ dbt.type_string() }})
                     || '% needed)'
         end as unavailable_reason
-    from shared
+    from statuses
 )
 
 select * from final

@@ -1,6 +1,7 @@
 {#
-    One row per capability of the product: whether this load supports it, how
-    much of its basis has the data, and in plain words why not. This is where
+    One row per capability of the product: its status (computed by a model,
+    input present but measure not built, input missing), whether this load
+    supports it, how much of its basis has the data, and in plain words why not. This is where
     a thin extract is told what could not be computed and why.
 #}
 with
@@ -14,6 +15,8 @@ final as (
         capability,
         used_for,
         required_inputs,
+        capability_status,
+        computed_by,
         is_available,
         coverage_share,
         covered_count,
