@@ -135,13 +135,13 @@ def _manifest(build: Build) -> dict:
 
 def _ancestors(nodes: dict, uid: str) -> set[str]:
     seen: set[str] = set()
-    stack = list(nodes[uid]["depends_on"]["nodes"])
+    stack = list((nodes[uid].get("depends_on") or {}).get("nodes") or [])
     while stack:
         current = stack.pop()
         if current in seen or current not in nodes:
             continue
         seen.add(current)
-        stack.extend(nodes[current]["depends_on"]["nodes"])
+        stack.extend((nodes[current].get("depends_on") or {}).get("nodes") or [])
     return seen
 
 
