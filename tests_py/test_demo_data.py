@@ -14,7 +14,7 @@ import pytest
 
 from supplyseg.demo_data import DEFAULT_DEFECT_RATES, build_world, generate
 from supplyseg.demo_data.__main__ import main as cli_main
-from supplyseg.fiscal_calendar import fiscal_calendar
+from reference.fiscal_calendar import fiscal_calendar
 
 KEYS = ["business_unit_id", "order_id", "order_line_number"]
 ENTITY_COLUMNS = {
