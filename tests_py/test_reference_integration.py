@@ -9,6 +9,7 @@ same oracles).
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -102,6 +103,67 @@ def test_raw_derived_lines_match_consolidated_line_for_line(small_build) -> None
         assert_same_numbers(actual[column], expected[column], column)
     for column in LABELS:
         assert_same_labels(actual[column], expected[column], column)
+
+
+def _with_every_rejection(data_dir: Path, out_dir: Path) -> None:
+    """A copy of the small dataset whose order lines add the cases it lacks: a conflicting duplicate key,
+    an exact copy of a quarantined line, an unknown business unit, lines in a currency without rates,
+    a currency given in lower case, and a later FX row for a month that already has one."""
+    shutil.copytree(data_dir, out_dir, ignore=shutil.ignore_patterns("_truth"))
+    lines_path = out_dir / "order_lines.csv"
+    lines = pd.read_csv(lines_path, dtype=str, keep_default_na=False)
+    eur = lines[(lines["currency_code"] == "EUR") & (lines["order_date"] >= "2025-01-01")].head(6)
+    added = []
+    conflicting = eur.iloc[0].copy()
+    conflicting["quantity"] = str(int(float(conflicting["quantity"])) + 1)
+    added.append(conflicting)
+    unknown_unit = eur.iloc[1].copy()
+    unknown_unit["business_unit_id"] = "XX99"
+    added += [unknown_unit, unknown_unit.copy()]
+    for i in (2, 3):
+        no_rate = eur.iloc[i].copy()
+        no_rate["order_id"] = no_rate["order_id"] + "-JPY"
+        no_rate["currency_code"] = "JPY"
+        added.append(no_rate)
+    lower_case = eur.iloc[4].copy()
+    lower_case["order_id"] = lower_case["order_id"] + "-usd"
+    lower_case["currency_code"] = "usd"
+    added.append(lower_case)
+    pd.concat([lines, pd.DataFrame(added)], ignore_index=True).to_csv(lines_path, index=False)
+    rates_path = out_dir / "fx_rates.csv"
+    rates = pd.read_csv(rates_path, dtype=str, keep_default_na=False)
+    later = rates[(rates["currency_code"] == "USD")].tail(1).copy()
+    later["rate_to_reporting"] = "99"
+    pd.concat([rates, later], ignore_index=True).to_csv(rates_path, index=False)
+
+
+def test_raw_derived_lines_match_on_a_load_with_every_rejection(small_build, tmp_path) -> None:
+    """The cases the small dataset lacks (conflicting duplicate, unknown business unit, missing FX rate,
+    a second FX row for a month) agree too, on an extended copy built up to the consolidated lines."""
+    data_dir = tmp_path / "data"
+    _with_every_rejection(small_build.data_dir, data_dir)
+    db_path = tmp_path / "extended.duckdb"
+    shutil.copyfile(small_build.db_path, db_path)  # the seeds; every model on the way is rebuilt
+    run_dbt(["run", "--select", "+int_order_lines_consolidated"], db_path=db_path, raw_path=data_dir,
+            target="ci", target_path=tmp_path / "target")
+    built = type(small_build)(db_path=db_path, data_dir=data_dir, output="")
+    values = project_vars()
+    validated = reference_lines.validated_order_lines(data_dir, values).set_index("source_row_number").sort_index()
+    reasons = set(validated["rejection_reason"].dropna())
+    assert {"conflicting_duplicate_key", "unknown_business_unit", "missing_fx_rate"} <= reasons
+    actual = built.query("select source_row_number, rejection_reason, is_exact_duplicate, fx_rate_to_reporting "
+                         "from intermediate.int_order_lines_validated").set_index("source_row_number").sort_index()
+    assert actual.index.tolist() == validated.index.tolist()
+    for column in ("rejection_reason", "is_exact_duplicate"):
+        assert_same_labels(actual[column], validated[column], column)
+    assert_same_numbers(actual["fx_rate_to_reporting"], validated["fx_rate_to_reporting"], "fx_rate_to_reporting")
+    expected = reference_lines.consolidated_order_lines(data_dir, values).set_index(KEY).sort_index()
+    consolidated = built.query("select * from intermediate.int_order_lines_consolidated").set_index(KEY).sort_index()
+    assert consolidated.index.equals(expected.index)
+    for column in AMOUNTS:
+        assert_same_numbers(consolidated[column], expected[column], column)
+    for column in LABELS:
+        assert_same_labels(consolidated[column], expected[column], column)
 
 
 def test_raw_derived_periods_match_analysis_periods(small_build) -> None:
