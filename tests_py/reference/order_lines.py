@@ -113,7 +113,8 @@ def validated_order_lines(raw_path: Path, values: dict) -> pd.DataFrame:
 
 
 def customer_segments(raw_path: Path, values: dict) -> pd.DataFrame:
-    """customer_key -> global_account_id and segment_customer_id (docs/customer_hierarchy.md)."""
+    """customer_key -> country_code (ERP), global_account_id and segment_customer_id
+    (docs/customer_hierarchy.md)."""
     grain = str(values["customer_grain"])
     if grain not in CUSTOMER_GRAINS:
         raise ValueError(f"customer_grain={grain!r}: use {' or '.join(CUSTOMER_GRAINS)}")
@@ -124,6 +125,7 @@ def customer_segments(raw_path: Path, values: dict) -> pd.DataFrame:
     accounts["customer_key"] = _key(accounts["business_unit_id"], accounts["customer_id"])
     accounts = first_valid_rows(accounts, "customer_key").set_index("customer_key")["global_account_id"]
     frame = customers[["customer_key"]].copy()
+    frame["country_code"] = customers["country_code"].str.upper()
     frame["global_account_id"] = frame["customer_key"].map(accounts)
     frame["global_account_id"] = frame["global_account_id"].where(frame["global_account_id"].notna(),
                                                                   frame["customer_key"])
