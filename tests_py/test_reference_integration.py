@@ -169,7 +169,8 @@ def test_raw_derived_lines_match_on_a_load_with_every_rejection(small_build, tmp
 def test_raw_derived_periods_match_analysis_periods(small_build) -> None:
     expected = reference_periods.analysis_periods(project_vars())
     actual = small_build.query("select * from intermediate.int_analysis_periods order by window_period_number")
-    assert len(actual) == len(expected) == int(project_vars()["analysis_window_months"])
+    assert len(actual) == len(expected) == int(project_vars()["analysis_window_months"]), (
+        f"{len(actual)} analysis periods built, {len(expected)} derived from the vars")
     for column in PERIOD_COLUMNS:
         assert_same_labels(actual[column], expected[column], column)
 
