@@ -2,7 +2,7 @@
 
 Builds only the calendar models (and the staging views they read) on a tiny
 hand-written input folder, then compares every row of int_fiscal_calendar_days
-with ``supplyseg.fiscal_calendar.fiscal_calendar`` and every fiscal period of
+with ``reference.fiscal_calendar.fiscal_calendar`` and every fiscal period of
 int_fiscal_periods with the periods the reference gives. The reference is an
 independent implementation of the same rule (docs/fiscal_calendar.md); nothing
 here is derived from the model's own output.
@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from supplyseg.dbt_runner import run_dbt
-from supplyseg.fiscal_calendar import fiscal_calendar
+from reference.fiscal_calendar import fiscal_calendar
 
 pytestmark = pytest.mark.e2e
 

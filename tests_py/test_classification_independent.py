@@ -1,10 +1,11 @@
 """ABC, XYZ and demand patterns of the dbt build checked against an independent pandas implementation
 (supplyseg.classification_reference) and against the generator's true demand patterns.
 
-The reference starts from the cleaned order lines (intermediate.int_order_lines_consolidated) and the
-analysis periods (intermediate.int_analysis_periods) and reads the seeds from their CSV files and the
-vars from dbt_project.yml (the small build runs with the defaults), so nothing it compares was
-computed by the models under test.
+The reference starts from order lines and analysis periods that tests_py/reference derives from the raw
+files, the seeds and the vars (reference.order_lines, reference.periods), reads the seeds from their CSV
+files and the vars from dbt_project.yml (the small build runs with the defaults), so nothing it compares
+was computed by the models under test. test_reference_integration.py checks those raw-derived lines and
+periods against int_order_lines_consolidated and int_analysis_periods.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import pandas as pd
 import pytest
 import yaml
 
+from reference import order_lines as reference_lines
+from reference import periods as reference_periods
 from supplyseg import classification_reference as ref
 from supplyseg.dbt_runner import run_dbt
 from supplyseg.reports.pattern_accuracy import pattern_accuracy, read_truth
@@ -47,17 +50,21 @@ def project_vars() -> dict:
 
 
 @pytest.fixture(scope="module")
-def window_lines(small_build) -> pd.DataFrame:
-    lines = small_build.query("select * from intermediate.int_order_lines_consolidated")
-    periods = small_build.query(
-        "select window_period_number, period_start_date, period_end_date from intermediate.int_analysis_periods"
-    )
-    return ref.lines_in_window(lines, periods)
+def analysis_periods(project_vars) -> pd.DataFrame:
+    """The analysis periods of the reporting calendar, from the vars alone."""
+    return reference_periods.analysis_periods(project_vars)
 
 
 @pytest.fixture(scope="module")
-def period_count(small_build) -> int:
-    return int(small_build.query("select count(*) as n from intermediate.int_analysis_periods")["n"].iloc[0])
+def window_lines(small_build, project_vars, analysis_periods) -> pd.DataFrame:
+    """The usable order lines in the window, derived from the raw files, seeds and vars."""
+    lines = reference_lines.consolidated_order_lines(small_build.data_dir, project_vars)
+    return reference_periods.lines_in_window(lines, analysis_periods)
+
+
+@pytest.fixture(scope="module")
+def period_count(analysis_periods) -> int:
+    return len(analysis_periods)
 
 
 def line_rules(project_vars: dict) -> ref.LineRules:

@@ -13,13 +13,27 @@ from supplyseg import config_reference
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 
 # Seeds whose numbers are thresholds, cut-offs, weights or tiers: none of their
-# fractional values may appear as a literal in a model's SQL (whole numbers are
+# fractional values may appear as a literal in the SQL of a model or a macro (whole numbers are
 # left out: they collide with column positions and list indexes).
 THRESHOLD_SEED_PATTERN = re.compile(r"(threshold|cutoff|weight|tier|gate)", re.IGNORECASE)
-# Numbers that are definitions, not settings: 0 and 1; the half-life base 0.5
-# inside power(0.5, ...); the normal-consistency constant of MAD (1.4826);
-# float tolerances (1e-9).
 NUMBER = re.compile(r"(?<![\w.])(\d+\.\d+|\d+e-?\d+|\d+)(?![\w.])")
+# Where the SQL of models and macros is checked for numbers written into it.
+SQL_FOLDERS = ("models", "macros")
+# Numbers that are definitions, not settings, with the files they may appear in and why. Any other
+# non-integer number in the SQL of models/ or macros/ fails test_no_unnamed_constant_in_sql, and none of
+# these may be a threshold elsewhere. (The half-life base 0.5 inside power(0.5, ...) is stripped
+# before checking: it is what "half-life" means.)
+ALLOWED_CONSTANTS: dict[str, tuple[tuple[str, ...], str]] = {
+    "1.4826": (("macros/segmentation/robust_outlier_bounds.sql",),
+               "normal-consistency constant of the MAD, 1 / Phi^-1(3/4): part of the definition of the "
+               "log_mad and mad outlier rules (doc block outlier_rule)"),
+    "0.25": (("macros/segmentation/robust_outlier_bounds.sql",),
+             "the first quartile Q1 of the iqr outlier rule (quantile 0.25 by definition)"),
+    "0.75": (("macros/segmentation/robust_outlier_bounds.sql",),
+             "the third quartile Q3 of the iqr outlier rule (quantile 0.75 by definition)"),
+    "1e-9": (("macros/segmentation/scoring.sql", "macros/segmentation/variability.sql"),
+             "float tolerance: a value within 1e-9 of a limit or cut-off counts as on it (floating point)"),
+}
 
 
 def _strip_comments(sql: str) -> str:
@@ -66,12 +80,47 @@ def test_every_var_has_a_description() -> None:
     assert [v.name for v in vars_ if not v.description] == []
 
 
-def test_no_threshold_is_written_into_model_sql() -> None:
+def _sql_numbers() -> list[tuple[str, str]]:
+    """(file relative to the project, number as written) of every number in the SQL of models and macros,
+    comments left out."""
+    found = []
+    for folder in SQL_FOLDERS:
+        for path in sorted((PROJECT_DIR / folder).rglob("*.sql")):
+            for number in NUMBER.findall(_strip_comments(path.read_text())):
+                found.append((str(path.relative_to(PROJECT_DIR)), number))
+    return found
+
+
+def _allowed(path: str, number: str) -> bool:
+    for constant, (files, _reason) in ALLOWED_CONSTANTS.items():
+        if float(number) == float(constant) and path in files:
+            return True
+    return False
+
+
+def test_no_threshold_is_written_into_sql() -> None:
+    """No threshold, cut-off, weight, tier or gate value of a seed, nor a var's fractional default, is
+    written into the SQL of a model or a macro (except a named definition in ALLOWED_CONSTANTS)."""
     forbidden = _threshold_values()
     assert {0.8, 0.95} <= forbidden, "the ABC threshold seed should be among the checked values"
-    offenders = []
-    for path in sorted((PROJECT_DIR / "models").rglob("*.sql")):
-        for number in NUMBER.findall(_strip_comments(path.read_text())):
-            if float(number) in forbidden:
-                offenders.append(f"{path.relative_to(PROJECT_DIR)}: {number}")
+    assert 3.5 in forbidden, "var outlier_multiplier should be among the checked values"
+    offenders = [f"{path}: {number}" for path, number in _sql_numbers()
+                 if float(number) in forbidden and not _allowed(path, number)]
     assert offenders == [], "thresholds belong in seeds or vars: " + "; ".join(offenders)
+
+
+def test_no_unnamed_constant_in_sql() -> None:
+    """Every non-integer number in the SQL of models and macros is a named definition (ALLOWED_CONSTANTS,
+    with its reason and the files it belongs to); any other belongs in a seed or a var."""
+    offenders = [f"{path}: {number}" for path, number in _sql_numbers()
+                 if not float(number).is_integer() and not _allowed(path, number)]
+    assert offenders == [], "unnamed constants (name them in ALLOWED_CONSTANTS or move them to a var): " + "; ".join(
+        offenders)
+
+
+def test_allowed_constants_are_used_where_named() -> None:
+    """Each allowed constant appears in every file it is allowed in (no stale allowance)."""
+    numbers = set(_sql_numbers())
+    stale = [f"{constant} in {path}" for constant, (files, _reason) in ALLOWED_CONSTANTS.items()
+             for path in files if not any(p == path and float(n) == float(constant) for p, n in numbers)]
+    assert stale == [], "allowed but not used: " + "; ".join(stale)

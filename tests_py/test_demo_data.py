@@ -14,7 +14,7 @@ import pytest
 
 from supplyseg.demo_data import DEFAULT_DEFECT_RATES, build_world, generate
 from supplyseg.demo_data.__main__ import main as cli_main
-from supplyseg.fiscal_calendar import fiscal_calendar
+from reference.fiscal_calendar import fiscal_calendar
 
 KEYS = ["business_unit_id", "order_id", "order_line_number"]
 ENTITY_COLUMNS = {
@@ -51,6 +51,10 @@ DEFECT_SHARE_RANGES = {
     "unparseable_date": (0.0003, 0.002),
 }
 PATTERN_TARGETS = {"smooth": 0.40, "erratic": 0.20, "intermittent": 0.25, "lumpy": 0.15}
+# The generator's own SBC check of clean demand (small, seed 42): 100% measured, 99.8% on demo and large.
+REQUIRED_SBC_AGREEMENT = 0.99
+# Pattern shares among products with >= 24 months (small, seed 42): at most 2.2 points off target measured.
+PATTERN_SHARE_TOLERANCE = 0.04
 
 
 # ---------------------------------------------------------------- fixtures and helpers
@@ -267,11 +271,13 @@ def test_sbc_patterns_are_recovered(full: Path) -> None:
     long = result[result["months_active"] >= 24]
     assert len(long) >= 100
     agreement = (long["sbc"] == long["pattern"]).mean()
-    assert agreement >= 0.90, f"SBC class agrees with the truth for only {agreement:.1%}"
+    # Measured: 133 of 133 products (small, seed 42; docs/demo_data.md).
+    assert agreement >= REQUIRED_SBC_AGREEMENT, f"SBC class agrees with the truth for only {agreement:.1%}"
     for name, share in ((long["sbc"].value_counts(normalize=True), "classified"),
                         (long["pattern"].value_counts(normalize=True), "truth")):
         for pattern, target in PATTERN_TARGETS.items():
-            assert abs(name.get(pattern, 0.0) - target) <= 0.08, f"{share} {pattern}: {name.get(pattern, 0.0):.1%}"
+            assert abs(name.get(pattern, 0.0) - target) <= PATTERN_SHARE_TOLERANCE, (
+                f"{share} {pattern}: {name.get(pattern, 0.0):.1%}")
 
 
 def test_quantities_of_clean_lines_are_positive_integers(full: Path) -> None:

@@ -1,4 +1,4 @@
-"""Tests of the reference fiscal calendar (supplyseg.fiscal_calendar).
+"""Tests of the reference fiscal calendar (tests_py/reference/fiscal_calendar.py).
 
 Expected dates are worked out by hand from the rule in docs/demo_data.md ("Fiscal calendar rule"):
 a week-based year starts on the week-start day nearest to the 1st of start_month (0-3 days
@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from supplyseg.fiscal_calendar import COLUMNS, fiscal_calendar
+from reference.fiscal_calendar import COLUMNS, fiscal_calendar
 
 
 def day(calendar: pd.DataFrame, iso: str) -> pd.Series:

@@ -176,6 +176,40 @@ def test_an_override_without_approver_fails_the_build(small_data, tmp_path) -> N
                for line in result.output.splitlines()), result.output[-3000:]
 
 
+def test_guardrail_test_reads_padded_seed_values_as_the_model_does(small_build, tmp_path) -> None:
+    """The model reads segment_guardrails.condition_value trimmed and case-insensitively, so the
+    singular test assert_final_tiers_respect_guardrails must too: with padded values (" True ") in the
+    seed and a model that stops trimming (so those rules never hold and 300+ customer-product tiers are
+    not lifted), the singular test fails. Built on a copy of the project and of the small build."""
+    project_copy = tmp_path / "project"
+    shutil.copytree(PROJECT_DIR, project_copy, ignore=shutil.ignore_patterns(*NOT_COPIED), symlinks=True)
+    seed_path = project_copy / "seeds" / "governance" / "segment_guardrails.csv"
+    seed_text = seed_path.read_text()
+    for rule in ("customer_product,key_account,true,", "customer_product,has_service_clause,true,"):
+        assert rule in seed_text, f"segment_guardrails.csv no longer has a rule {rule!r}"
+        seed_text = seed_text.replace(rule, rule.replace(",true,", ',"  True ",'))
+    seed_path.write_text(seed_text)
+    model_path = project_copy / "models" / "intermediate" / "governance" / "int_segment_guardrail_adjustments.sql"
+    model_text = model_path.read_text()
+    assert model_text.count("lower(trim(guardrails.condition_value))") == 2
+    model_path.write_text(model_text.replace("lower(trim(guardrails.condition_value))",
+                                             "lower(guardrails.condition_value)"))
+    db_path = tmp_path / "guardrails.duckdb"
+    shutil.copyfile(small_build.db_path, db_path)
+
+    result = run_dbt(
+        ["build", "--select", "segment_guardrails+", "--indirect-selection", "cautious", "--exclude",
+         "resource_type:snapshot", "--project-dir", str(project_copy), "--profiles-dir", str(project_copy)],
+        db_path=db_path,
+        raw_path=small_build.data_dir,
+        target="ci",
+        target_path=tmp_path / "target",
+        check=False,
+    )
+    failed = [line for line in result.output.splitlines() if "FAIL" in line]
+    assert any("assert_final_tiers_respect_guardrails" in line for line in failed), result.output[-3000:]
+
+
 # --- History, churn and static mode -----------------------------------------------
 
 

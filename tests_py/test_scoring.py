@@ -1,7 +1,9 @@
 """Weighted score, service tiers and the ABC-XYZ matrix on the small dataset.
 
 Each check recomputes a result of the dbt models independently in pandas - from
-the seeds as they lie in seeds/segmentation and from the models' own inputs -
+the seeds as they lie in seeds/segmentation, from the raw-derived order lines and
+periods of tests_py/reference (geography, service sensitivity), or, for the steps
+from raw values to scores and tiers, from the scoring model's own raw values -
 and compares it with what the build produced.
 """
 
@@ -13,6 +15,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+
+from reference import order_lines as reference_lines
+from reference import periods as reference_periods
+from reference.settings import project_vars
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 SEED_DIR = PROJECT_DIR / "seeds" / "segmentation"
@@ -60,6 +66,13 @@ def recompute_tier(score: float, tiers: pd.DataFrame) -> int:
     """Best (lowest-numbered) tier whose min_score the score reaches."""
     reached = tiers[tiers["min_score"] <= score + TOLERANCE]
     return int(reached["service_tier"].min())
+
+
+def window_lines(small_build) -> pd.DataFrame:
+    """Usable order lines of the analysis window, derived from the raw files, seeds and vars."""
+    values = project_vars()
+    lines = reference_lines.consolidated_order_lines(small_build.data_dir, values)
+    return reference_periods.lines_in_window(lines, reference_periods.analysis_periods(values))
 
 
 def scored_rows(small_build, grain: str) -> pd.DataFrame:
@@ -139,15 +152,10 @@ def test_tiers_are_monotone_in_score(small_build, grain: str) -> None:
 
 
 def test_customer_geography_is_the_revenue_weighted_country_risk(small_build) -> None:
-    lines = small_build.query("""
-        select customers.segment_customer_id, customers.country_code, lines.revenue_rep_ccy
-        from intermediate.int_order_lines_consolidated as lines
-        inner join intermediate.int_analysis_periods as periods
-            on lines.order_date between periods.period_start_date and periods.period_end_date
-        left join intermediate.int_customers_reconciled as customers
-            on lines.customer_key = customers.customer_key
-        where lines.counts_in_value and lines.revenue_rep_ccy > 0
-    """)
+    lines = window_lines(small_build)
+    lines = lines[lines["counts_in_value"] & (lines["revenue_rep_ccy"] > 0)].copy()
+    countries = reference_lines.customer_segments(small_build.data_dir, project_vars())["country_code"]
+    lines["country_code"] = lines["customer_key"].map(countries)
     factors = read_seed("country_risk_factors").set_index("country_code")
     default = factors.loc["*"]
     known = lines["country_code"].isin(factors.index.drop("*"))
@@ -169,13 +177,8 @@ def test_customer_geography_is_the_revenue_weighted_country_risk(small_build) ->
 
 
 def test_product_service_sensitivity_is_the_short_lead_time_share(small_build) -> None:
-    lines = small_build.query("""
-        select lines.product_id, lines.order_date, lines.requested_date
-        from intermediate.int_order_lines_consolidated as lines
-        inner join intermediate.int_analysis_periods as periods
-            on lines.order_date between periods.period_start_date and periods.period_end_date
-        where lines.counts_in_value and lines.requested_date is not null
-    """)
+    lines = window_lines(small_build)
+    lines = lines[lines["counts_in_value"] & lines["requested_date"].notna()].copy()
     short_days = int(project_var("short_lead_time_days", 7))
     lead_days = (pd.to_datetime(lines["requested_date"]) - pd.to_datetime(lines["order_date"])).dt.days
     lines["is_short"] = lead_days <= short_days

@@ -1,6 +1,7 @@
 -- fct_segment_assignments: no published tier is worse than a guardrail that holds
 -- for the entity, unless an override forced it. The rules are evaluated here
--- from the seed, independently of int_segment_guardrail_adjustments.
+-- from the seed, independently of int_segment_guardrail_adjustments, reading
+-- condition_value as the model does (trimmed, case-insensitive).
 {{ config(severity='error') }}
 
 with
@@ -28,14 +29,14 @@ where
     and (
         (
             guardrails.condition = 'key_account'
-            and cast(assignments.is_key_account as varchar) = lower(guardrails.condition_value)
+            and cast(assignments.is_key_account as varchar) = lower(trim(guardrails.condition_value))
         )
         or (
             guardrails.condition = 'has_service_clause'
-            and cast(assignments.has_service_clause as varchar) = lower(guardrails.condition_value)
+            and cast(assignments.has_service_clause as varchar) = lower(trim(guardrails.condition_value))
         )
         or (
             guardrails.condition = 'abc_class_equals'
-            and assignments.abc_class = upper(guardrails.condition_value)
+            and assignments.abc_class = upper(trim(guardrails.condition_value))
         )
     )
