@@ -199,6 +199,39 @@ def test_variability_matches_reference_under_other_conventions(
     )
 
 
+def test_whole_window_equals_the_library_convention(small_build, window_lines, project_vars, tmp_path) -> None:
+    """adi_window whole_window with population deviation and no normalisation is the common library
+    convention, computed here directly on each product's demand over the whole window: ADI = periods in
+    the window / periods with demand, CV² = (population standard deviation / mean)² of the non-zero demands."""
+    overrides = {"adi_window": "whole_window", "cv_deviation": "population", "normalise_demand_by_period_length": False}
+    db_path = tmp_path / "library.duckdb"
+    shutil.copyfile(small_build.db_path, db_path)
+    run_dbt(
+        ["run", "-s", "int_demand_by_period_filled", "int_segment_entities_variability_classified"],
+        db_path=db_path, raw_path=small_build.data_dir, dbt_vars=overrides, target="ci",
+        target_path=tmp_path / "target",
+    )
+    rebuilt = type(small_build)(db_path=db_path, data_dir=small_build.data_dir, output="")
+    actual = rebuilt.query(
+        "select entity_id, average_demand_interval, cv_squared_nonzero "
+        "from intermediate.int_segment_entities_variability_classified where grain = 'product'"
+    ).set_index("entity_id").sort_index()
+    n_periods = int(rebuilt.query("select count(*) as n from intermediate.int_analysis_periods")["n"].iloc[0])
+    demand = ref.demand_by_period(window_lines, "product", line_rules(project_vars))
+    rows = {}
+    for entity_id, periods in demand.groupby("entity_id"):
+        nonzero = periods["demand_quantity"].to_numpy()
+        nonzero = nonzero[nonzero > 0]
+        if len(nonzero):
+            rows[entity_id] = (n_periods / len(nonzero), (nonzero.std() / nonzero.mean()) ** 2)
+        else:
+            rows[entity_id] = (math.nan, math.nan)
+    expected = pd.DataFrame.from_dict(rows, orient="index", columns=["adi", "cv_squared"]).sort_index()
+    assert actual.index.tolist() == expected.index.tolist()
+    assert_close(actual["average_demand_interval"], expected["adi"], "library ADI")
+    assert_close(actual["cv_squared_nonzero"], expected["cv_squared"], "library CV²")
+
+
 def test_small_data_shows_every_pattern(small_build) -> None:
     """Guard against a vacuous comparison: the small build has every demand pattern somewhere and all
     four SBC patterns at the product grain."""
