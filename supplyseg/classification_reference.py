@@ -178,7 +178,8 @@ def abc_classes(values: pd.Series, thresholds: pd.DataFrame) -> pd.DataFrame:
     ranked by value, largest first, ties by entity_id; the cumulative share runs over the positive
     total. crossing_item_lower: first class whose limit the cumulative share (entity included) is
     within; crossing_item_upper: first class whose limit the share before the entity is below.
-    Zero, negative or missing values take the last class.
+    The first-ranked entity with a positive value is in the first class under both. Zero, negative
+    or missing values take the last class.
     """
     ordered_classes = thresholds.sort_values("class_rank")
     labels = ordered_classes["abc_class"].tolist()
@@ -200,10 +201,14 @@ def abc_classes(values: pd.Series, thresholds: pd.DataFrame) -> pd.DataFrame:
         return last
 
     lower, upper = [], []
-    for row in frame.itertuples(index=False):
+    for position, row in enumerate(frame.itertuples(index=False)):
         if not row.is_positive:
             lower.append(last)
             upper.append(last)
+            continue
+        if position == 0:  # the first-ranked entity with a positive value is always in the top class
+            lower.append(labels[0])
+            upper.append(labels[0])
             continue
         lower.append(first_class(row.cumulative_share, inclusive=True))
         upper.append(first_class(row.previous_share, inclusive=False))

@@ -1,5 +1,5 @@
-"""Hand-worked variability fixtures for every convention, checked against the pandas reference
-(supplyseg.classification_reference).
+"""Hand-worked classification fixtures (variability for every convention, ABC first entity), checked
+against the pandas reference (supplyseg.classification_reference).
 
 The same 12-period series is in the dbt unit tests ``variability_hand_worked_*`` of
 models/intermediate/segmentation/_int_segmentation_variability__models.yml, with the same numbers
@@ -211,3 +211,17 @@ def test_phased_out_wins_over_new() -> None:
                          phased_out_after_periods=3)
     assert result["lifecycle_status"] == "phased_out"
     assert result["demand_pattern"] == "new"
+
+
+def test_abc_first_ranked_entity_is_top_class_under_both_conventions() -> None:
+    """85 / 10 / 5 with limits A 0.80, B 0.95, C 1.00: the leader crosses 0.80 on its own but is A under
+    crossing_item_lower too; the only entity of a grain (share 1.00) is A, not C."""
+    thresholds = pd.DataFrame({"abc_class": ["A", "B", "C"], "class_rank": [1, 2, 3],
+                               "cumulative_share_upper": [0.80, 0.95, 1.00]})
+    shares = ref.abc_classes(pd.Series({"BIG": 85.0, "SMALL1": 10.0, "SMALL2": 5.0}), thresholds)
+    assert shares["abc_class_crossing_item_lower"].to_dict() == {"BIG": "A", "SMALL1": "B", "SMALL2": "C"}
+    assert shares["abc_class_crossing_item_upper"].to_dict() == {"BIG": "A", "SMALL1": "B", "SMALL2": "C"}
+    only = ref.abc_classes(pd.Series({"ONLY": 500.0}), thresholds)
+    assert only.loc["ONLY"].tolist() == ["A", "A"]
+    loss_only = ref.abc_classes(pd.Series({"LOSS": -5.0}), thresholds)
+    assert loss_only.loc["LOSS"].tolist() == ["C", "C"]
