@@ -7,13 +7,16 @@ models with a second implementation:
   (seed ``abc_measures``, fallback when any entity lacks it), ties by ``entity_id``, cumulative share
   of the positive total, both boundary conventions, non-positive contributors in the last class.
 * ``docs/xyz_and_demand_patterns.md``, doc blocks ``demand_patterns`` and ``xyz_classification``:
-  zero-filled demand series, series window, ADI, CV, CV² of non-zero demand, population / sample
-  deviation, time decay, the ``no_demand`` and ``new`` rules, the SBC quadrant, cut-offs on the
-  higher side.
+  zero-filled demand series, lifecycle status (``no_demand``, ``phased_out``, ``new``, ``active``),
+  the series bounds of the three ADI conventions (``whole_window``, ``from_first_demand``,
+  ``between_demands``), demand normalised by period length, ADI, CV, CV² of non-zero demand,
+  population / sample deviation, time decay, the ``no_demand`` and ``new`` rules, the SBC quadrant,
+  cut-offs on the higher side.
 
 Inputs are plain DataFrames: consolidated order lines (columns named as in
 ``int_order_lines_consolidated``), the analysis periods (``window_period_number``,
-``period_start_date``, ``period_end_date``) and the seeds as read from their CSV files.
+``period_start_date``, ``period_end_date``, and their lengths in days) and the seeds as read from
+their CSV files.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ ENTITY_ID_SEPARATOR = " | "
 CUTOFF_TOLERANCE = 1e-9
 ABC_MEASURES: tuple[str, ...] = ("revenue", "gross_margin", "volume", "order_lines")
 PATTERNS: tuple[str, ...] = ("smooth", "erratic", "intermittent", "lumpy", "new", "no_demand")
+LIFECYCLE_STATUSES: tuple[str, ...] = ("active", "new", "phased_out", "no_demand")
+ADI_WINDOWS: tuple[str, ...] = ("between_demands", "from_first_demand", "whole_window")
 
 
 @dataclass(frozen=True)
@@ -52,15 +57,22 @@ class LineRules:
 class VariabilityConventions:
     """The vars that shape XYZ and demand patterns (defaults as in dbt_project.yml)."""
 
-    adi_window: str = "from_first_demand"
+    adi_window: str = "between_demands"
     cv_deviation: str = "population"
     min_history_periods: int = 6
     new_entity_provisional_xyz_class: str = "Z"
     decay_half_life_periods: float | None = None
+    phased_out_after_periods: int = 12
+    normalise_demand_by_period_length: bool = True
 
     def __post_init__(self) -> None:
-        if self.adi_window not in ("from_first_demand", "whole_window"):
-            raise ValueError(f"adi_window={self.adi_window!r}: use 'from_first_demand' or 'whole_window'")
+        if self.adi_window not in ADI_WINDOWS:
+            raise ValueError(f"adi_window={self.adi_window!r}: use one of {', '.join(ADI_WINDOWS)}")
+        if isinstance(self.phased_out_after_periods, bool) or int(self.phased_out_after_periods) < 1:
+            raise ValueError(f"phased_out_after_periods={self.phased_out_after_periods!r}: use a whole number >= 1")
+        if not isinstance(self.normalise_demand_by_period_length, bool):
+            raise ValueError(
+                f"normalise_demand_by_period_length={self.normalise_demand_by_period_length!r}: use True or False")
         if self.cv_deviation not in ("population", "sample"):
             raise ValueError(f"cv_deviation={self.cv_deviation!r}: use 'population' or 'sample'")
         if self.decay_half_life_periods is not None and self.decay_half_life_periods <= 0:
@@ -166,7 +178,8 @@ def abc_classes(values: pd.Series, thresholds: pd.DataFrame) -> pd.DataFrame:
     ranked by value, largest first, ties by entity_id; the cumulative share runs over the positive
     total. crossing_item_lower: first class whose limit the cumulative share (entity included) is
     within; crossing_item_upper: first class whose limit the share before the entity is below.
-    Zero, negative or missing values take the last class.
+    The first-ranked entity with a positive value is in the first class under both. Zero, negative
+    or missing values take the last class.
     """
     ordered_classes = thresholds.sort_values("class_rank")
     labels = ordered_classes["abc_class"].tolist()
@@ -188,10 +201,14 @@ def abc_classes(values: pd.Series, thresholds: pd.DataFrame) -> pd.DataFrame:
         return last
 
     lower, upper = [], []
-    for row in frame.itertuples(index=False):
+    for position, row in enumerate(frame.itertuples(index=False)):
         if not row.is_positive:
             lower.append(last)
             upper.append(last)
+            continue
+        if position == 0:  # the first-ranked entity with a positive value is always in the top class
+            lower.append(labels[0])
+            upper.append(labels[0])
             continue
         lower.append(first_class(row.cumulative_share, inclusive=True))
         upper.append(first_class(row.previous_share, inclusive=False))
@@ -262,6 +279,56 @@ def sbc_pattern(adi: float, cv_squared: float, adi_cutoff: float, cv_squared_cut
     return "intermittent" if steady_sizes else "lumpy"
 
 
+def lifecycle_status(first_demand: int | None, last_demand: int | None, n_periods: int,
+                     conventions: VariabilityConventions) -> str:
+    """no_demand (no demand period), phased_out (no demand in the last phased_out_after_periods periods),
+    new (history from the first demand shorter than min_history_periods) or active, in that order."""
+    if first_demand is None or last_demand is None:
+        return "no_demand"
+    if n_periods - last_demand >= conventions.phased_out_after_periods:
+        return "phased_out"
+    if n_periods - first_demand + 1 < conventions.min_history_periods:
+        return "new"
+    return "active"
+
+
+def series_bounds(first_demand: int | None, last_demand: int | None, demand_period_count: int,
+                  first_line_period: int, n_periods: int, status: str,
+                  conventions: VariabilityConventions) -> tuple[int, int]:
+    """First and last period (1-based, inclusive) of the series the measures run over.
+
+    whole_window: 1..N. from_first_demand: first demand..N, or ..last demand when phased out.
+    between_demands: first demand..last demand. With fewer than two demand periods the series runs to N
+    under every convention; without any, it starts at the first period with a line (except whole_window).
+    """
+    if conventions.adi_window == "whole_window":
+        start = 1
+    else:
+        start = first_demand if first_demand is not None else first_line_period
+    if demand_period_count < 2 or conventions.adi_window == "whole_window":
+        end = n_periods
+    elif conventions.adi_window == "between_demands":
+        end = last_demand
+    else:
+        end = last_demand if status == "phased_out" else n_periods
+    return start, end
+
+
+def normalised_demand(demand: np.ndarray, period_days: np.ndarray | None,
+                      conventions: VariabilityConventions) -> np.ndarray:
+    """Demand per period scaled to a period of average length, x * mean(days) / days, when the convention
+    says so; the demand unchanged otherwise."""
+    values = demand.astype("float64")
+    if not conventions.normalise_demand_by_period_length:
+        return values
+    if period_days is None:
+        raise ValueError("normalise_demand_by_period_length is on: pass period_days (days of each window period)")
+    days = np.asarray(period_days, dtype="float64")
+    if days.shape != values.shape or (days <= 0).any():
+        raise ValueError(f"period_days must hold one positive length per period ({len(values)}), got {days!r}")
+    return values / days * days.mean()
+
+
 def entity_variability(
     demand: np.ndarray,
     first_line_period: int,
@@ -269,44 +336,50 @@ def entity_variability(
     xyz_limits: pd.DataFrame,
     adi_cutoff: float,
     cv_squared_cutoff: float,
+    period_days: np.ndarray | None = None,
 ) -> dict[str, object]:
     """All variability measures and classes of one entity.
 
     ``demand`` holds the demand of periods 1..N with zeros filled; ``first_line_period`` is the
-    entity's first period with any line (where a series without demand starts under from_first_demand).
+    entity's first period with any line (where a series without demand starts unless whole_window);
+    ``period_days`` the length in days of periods 1..N (needed when demand is normalised).
     """
     n_periods = len(demand)
     demand_periods = np.flatnonzero(demand > 0) + 1
-    first_demand = int(demand_periods[0]) if len(demand_periods) else None
-    if conventions.adi_window == "from_first_demand":
-        start = first_demand if first_demand is not None else first_line_period
-    else:
-        start = 1
-    series = demand[start - 1:].astype("float64")
-    nonzero = series[series > 0]
+    k = len(demand_periods)
+    first_demand = int(demand_periods[0]) if k else None
+    last_demand = int(demand_periods[-1]) if k else None
+    status = lifecycle_status(first_demand, last_demand, n_periods, conventions)
+    start, end = series_bounds(first_demand, last_demand, k, first_line_period, n_periods, status, conventions)
+    values = normalised_demand(demand, period_days, conventions)
+    series = values[start - 1:end]
+    nonzero = values[demand_periods - 1]
     history = n_periods - first_demand + 1 if first_demand is not None else 0
 
     mean = float(series.mean())
     variance = deviation_variance(series, conventions.cv_deviation)
     cv = math.sqrt(variance) / mean if mean > 0 else None
-    if len(nonzero):
+    if k:
         mean_nonzero = float(nonzero.mean())
         variance_nonzero = deviation_variance(nonzero, conventions.cv_deviation)
         cv_squared = variance_nonzero / mean_nonzero ** 2
-        adi = len(series) / len(nonzero)
+        if conventions.adi_window == "between_demands" and k >= 2:
+            adi = (last_demand - first_demand) / (k - 1)
+        else:
+            adi = len(series) / k
     else:
         mean_nonzero = variance_nonzero = cv_squared = adi = None
 
     cv_decayed = None
     if conventions.decay_half_life_periods is not None:
-        weights = decay_weights(n_periods, conventions.decay_half_life_periods)[start - 1:]
+        weights = decay_weights(n_periods, conventions.decay_half_life_periods)[start - 1:end]
         weighted_mean = float(np.dot(weights, series) / weights.sum())
         weighted_variance = deviation_variance(series, conventions.cv_deviation, weights)
         cv_decayed = math.sqrt(weighted_variance) / weighted_mean if weighted_mean > 0 else None
 
     last_class = class_by_limits(None, xyz_limits)
-    is_new = len(nonzero) > 0 and history < conventions.min_history_periods
-    if len(nonzero) == 0:
+    is_new = k > 0 and history < conventions.min_history_periods
+    if k == 0:
         pattern, xyz_undecayed, xyz_decayed_rule = "no_demand", last_class, last_class
     elif is_new:
         provisional = conventions.new_entity_provisional_xyz_class
@@ -318,9 +391,12 @@ def entity_variability(
     xyz_decayed = xyz_decayed_rule if conventions.decay_half_life_periods is not None else None
     return {
         "series_start_period_number": start,
+        "series_end_period_number": end,
         "first_demand_period_number": first_demand,
+        "last_demand_period_number": last_demand,
         "history_period_count": history,
-        "demand_period_count": int(len(nonzero)),
+        "demand_period_count": int(k),
+        "lifecycle_status": status,
         "mean_demand_per_period": mean,
         "stddev_demand_per_period": math.sqrt(variance),
         "coefficient_of_variation": cv,
@@ -344,9 +420,11 @@ def variability_classes(
     conventions: VariabilityConventions,
     xyz_limits: pd.DataFrame,
     cutoffs: pd.DataFrame,
+    period_days: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """One row per entity of ``demand`` (output of demand_by_period) with every variability measure
-    and class; ``cutoffs`` is seed demand_pattern_cutoffs (parameter, value)."""
+    and class; ``cutoffs`` is seed demand_pattern_cutoffs (parameter, value); ``period_days`` the
+    length in days of periods 1..N (needed when demand is normalised by period length)."""
     cutoff = dict(zip(cutoffs["parameter"], cutoffs["value"].astype("float64")))
     missing = {"adi_cutoff", "cv_squared_cutoff"} - set(cutoff)
     if missing:
@@ -357,6 +435,6 @@ def variability_classes(
         series[periods["window_period_number"].to_numpy() - 1] = periods["demand_quantity"].to_numpy()
         first_line = int(periods["window_period_number"].min())
         measures = entity_variability(series, first_line, conventions, xyz_limits,
-                                      cutoff["adi_cutoff"], cutoff["cv_squared_cutoff"])
+                                      cutoff["adi_cutoff"], cutoff["cv_squared_cutoff"], period_days)
         rows.append({"entity_id": entity_id, **measures})
     return pd.DataFrame(rows)

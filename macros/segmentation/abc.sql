@@ -65,8 +65,10 @@
     with the thresholds of <thresholds_relation> (seed abc_thresholds) and
     a boundary convention (default: var('abc_boundary_convention')). The
     ranking and cumulative shares come from abc_cumulative_shares(); this
-    macro adds the threshold lookup. Non-positive and null values get the
-    grain's last class. Returns grain, entity_id, measure_value,
+    macro adds the threshold lookup. The first-ranked entity, when its value
+    is positive, is always in the first class (under crossing_item_lower an
+    entity above the first threshold on its own would otherwise skip it).
+    Non-positive and null values get the grain's last class. Returns grain, entity_id, measure_value,
     measure_rank, cumulative_share, class_rank, abc_class.
 #}
 {% macro abc_classes_for_measure(relation, value_column, thresholds_relation, convention=none) -%}
@@ -96,7 +98,13 @@
             shares.measure_rank,
             shares.cumulative_share,
             coalesce(
-                min(case when not shares.is_non_positive and {{ within_class }} then thresholds.class_rank end),
+                min(
+                    case
+                        when not shares.is_non_positive
+                            and (shares.measure_rank = 1 or {{ within_class }})
+                            then thresholds.class_rank
+                    end
+                ),
                 max(thresholds.class_rank)
             ) as class_rank
         from ({{ abc_cumulative_shares(relation, value_column) }}) as shares

@@ -21,6 +21,7 @@
         {{ assignments }}.xyz_class,
         cast({{ assignments }}.coefficient_of_variation as double) as coefficient_of_variation,
         {{ assignments }}.demand_pattern,
+        {{ assignments }}.lifecycle_status,
         {{ assignments }}.is_new_entity,
         {{ assignments }}.is_provisional,
         {{ assignments }}.multi_criteria_class,

@@ -18,9 +18,41 @@
 {%- endmacro %}
 
 
-{# adi_window(): var adi_window, checked (from_first_demand or whole_window). #}
+{# adi_window(): var adi_window, checked (between_demands, from_first_demand or whole_window). #}
 {% macro adi_window() -%}
-    {{ return(variability_convention('adi_window', var('adi_window'), ['from_first_demand', 'whole_window'])) }}
+    {{ return(variability_convention(
+        'adi_window', var('adi_window'), ['between_demands', 'from_first_demand', 'whole_window'])) }}
+{%- endmacro %}
+
+
+{#
+    phased_out_after_periods(): var phased_out_after_periods, checked (a
+    whole number of periods, at least 1). An entity whose last demand lies
+    this many periods or more before the window end is phased out.
+#}
+{% macro phased_out_after_periods() -%}
+    {%- set periods = var('phased_out_after_periods') -%}
+    {%- if periods is not number or periods is sameas true or periods is sameas false
+        or periods != periods | int or periods < 1 -%}
+        {%- do exceptions.raise_compiler_error(
+            "var phased_out_after_periods must be a whole number of periods of at least 1, got '" ~ periods ~ "'") -%}
+    {%- endif -%}
+    {{ return(periods | int) }}
+{%- endmacro %}
+
+
+{#
+    normalise_demand_by_period_length(): var
+    normalise_demand_by_period_length, checked (true or false). When true,
+    demand is scaled to a period of average length before CV and CV².
+#}
+{% macro normalise_demand_by_period_length() -%}
+    {%- set normalise = var('normalise_demand_by_period_length') -%}
+    {%- if normalise is not sameas true and normalise is not sameas false -%}
+        {%- do exceptions.raise_compiler_error(
+            "var normalise_demand_by_period_length must be true or false, got '" ~ normalise ~ "'") -%}
+    {%- endif -%}
+    {{ return(normalise) }}
 {%- endmacro %}
 
 
@@ -38,6 +70,20 @@
 #}
 {% macro classification_tolerance() -%}
     1e-9
+{%- endmacro %}
+
+
+{#
+    rounded_measure(expression): a variability measure (ADI, CV, CV², means,
+    standard deviations) rounded to 12 decimal places, far below the
+    classification tolerance. The order of floating-point operations leaves
+    noise in the last digits (a steady series would show a CV of 1e-16, a
+    hand-worked 0.49 would read 0.48999999999999994); rounded, the measures
+    show the value the arithmetic gives and two builds print the same digits.
+    A property of floating point, not a rule.
+#}
+{% macro rounded_measure(expression) -%}
+    round({{ expression }}, 12)
 {%- endmacro %}
 
 
@@ -100,6 +146,26 @@
             when {{ weight_sum }} - {{ weight_square_sum }} / nullif({{ weight_sum }}, 0) > 0
                 then {{ sum_of_squares }} / ({{ weight_sum }} - {{ weight_square_sum }} / {{ weight_sum }})
             when {{ weight_sum }} > 0 then 0
+        end
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#
+    series_variance(column): aggregate, the variance of <column> (nulls
+    ignored) by var cv_deviation: population (var_pop) or sample (var_samp;
+    0 for a single value, which shows no variation). Null without values.
+    The database's one-pass (Welford) aggregates give exactly 0 for a
+    constant series, where a mean-then-deviations sum can leave rounding
+    noise of 1e-16.
+#}
+{% macro series_variance(column) -%}
+    {%- if cv_deviation() == 'population' -%}
+        var_pop({{ column }})
+    {%- else -%}
+        case
+            when count({{ column }}) > 1 then var_samp({{ column }})
+            when count({{ column }}) = 1 then 0
         end
     {%- endif -%}
 {%- endmacro %}

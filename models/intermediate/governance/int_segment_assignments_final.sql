@@ -283,6 +283,7 @@ final as (
         xyz_class,
         coefficient_of_variation,
         demand_pattern,
+        lifecycle_status,
         is_new_entity,
         is_provisional,
         multi_criteria_class,

@@ -3,11 +3,13 @@
     demand filled with 0: one row per entity and analysis period from the
     start of its series to the last period N of the window. The series starts
     as var adi_window says:
-      from_first_demand  the entity's first period with demand > 0 (an entity
-                         without any starts at its first period with a line,
+      between_demands,   the entity's first period with demand > 0 (an entity
+      from_first_demand  without any starts at its first period with a line,
                          for example a return);
       whole_window       the first period of the window.
-    See the doc block demand_patterns.
+    Where the series ends (the last demand under between_demands, for
+    example) is decided by int_segment_entities_variability_classified. See
+    the doc block demand_patterns.
 #}
 with
 
@@ -38,7 +40,7 @@ series_starts as (
     select
         entity_periods.grain,
         entity_periods.entity_id,
-        {%- if adi_window() == 'from_first_demand' %}
+        {%- if adi_window() in ['between_demands', 'from_first_demand'] %}
             coalesce(entity_periods.first_demand_period_number, entity_periods.first_line_period_number)
         {%- else %}
             window_bounds.first_window_period_number

@@ -44,6 +44,7 @@ combined as (
         variability.xyz_class,
         variability.coefficient_of_variation,
         variability.demand_pattern,
+        variability.lifecycle_status,
         variability.is_new_entity,
         variability.is_provisional,
         scored.multi_criteria_class,
@@ -57,7 +58,13 @@ combined as (
         scored.dimensions_missing,
         scored.service_tier as score_service_tier,
         profiles.is_key_account,
-        profiles.has_service_clause
+        profiles.has_service_clause,
+        -- The CV that decided the XYZ class: the decayed one when decay is on (xyz_class follows it).
+        variability.xyz_class_decayed is not null as is_xyz_class_decayed,
+        case
+            when variability.xyz_class_decayed is not null then variability.coefficient_of_variation_decayed
+            else variability.coefficient_of_variation
+        end as deciding_coefficient_of_variation
     from abc
     left join variability
         on abc.grain = variability.grain
@@ -100,8 +107,8 @@ reason_parts as (
         || ' rank ' || cast(abc_measure_rank as {{ dbt.type_string() }}) as abc_reason,
         'MULTI:' || multi_criteria_class
         || ' by ' || abc_measure || '/' || multi_criteria_secondary_measure as multi_criteria_reason,
-        'XYZ:' || xyz_class || coalesce(
-            ' cv ' || cast(round(coefficient_of_variation, 2) as {{ dbt.type_string() }}), ' cv none'
+        'XYZ:' || xyz_class || case when is_xyz_class_decayed then ' decayed' else '' end || coalesce(
+            ' cv ' || cast(round(deciding_coefficient_of_variation, 2) as {{ dbt.type_string() }}), ' cv none'
         ) as xyz_reason,
         'PATTERN:' || demand_pattern as pattern_reason,
         case when is_provisional then 'NEW:provisional' end as new_entity_reason,
@@ -144,6 +151,7 @@ final as (
         xyz_class,
         coefficient_of_variation,
         demand_pattern,
+        lifecycle_status,
         is_new_entity,
         is_provisional,
         multi_criteria_class,

@@ -1,8 +1,19 @@
 {#
-    XYZ class and demand pattern per grain and entity, from the zero-filled
-    demand series (int_demand_by_period_filled, which starts where var
-    adi_window says). Doc blocks xyz_classification and demand_patterns.
-      ADI  = periods in the series / periods with demand > 0
+    XYZ class, demand pattern and lifecycle status per grain and entity,
+    from the zero-filled demand series (int_demand_by_period_filled, which
+    starts where var adi_window says). Doc blocks xyz_classification and
+    demand_patterns. With N periods in the window, f and l the entity's first
+    and last demand periods and k its number of demand periods:
+      lifecycle  no_demand (k = 0), phased_out (N - l >= var
+                 phased_out_after_periods), new (N - f + 1 < var
+                 min_history_periods), else active
+      series     ends at l under between_demands, at l for phased-out
+                 entities under from_first_demand, else at N (always at N
+                 when k < 2)
+      demand     scaled to a period of average length (x / days * mean days)
+                 when var normalise_demand_by_period_length is true
+      ADI  = (l - f) / (k - 1) under between_demands when k >= 2, else
+             periods in the series / k
       CV   = standard deviation / mean of the series, zeros included  -> XYZ (seed xyz_thresholds)
       CV2  = (standard deviation / mean) ^ 2 of the periods with demand > 0
       SBC quadrant on ADI and CV2 with the cut-offs of seed demand_pattern_cutoffs.
@@ -13,7 +24,9 @@
     With var decay_half_life_periods set, a decayed CV (weighted mean and
     variance) gives xyz_class_decayed, which xyz_class then follows.
     Measures are computed in double precision (dbt.type_float() is a 4-byte
-    float on DuckDB, too coarse for ratios compared with cut-offs).
+    float on DuckDB, too coarse for ratios compared with cut-offs) and
+    rounded to 12 decimal places (rounded_measure) before they are classified
+    and shown.
 #}
 with
 
@@ -34,7 +47,9 @@ cutoffs as (
 ),
 
 window_size as (
-    select max(window_period_count) as window_period_count
+    select
+        max(window_period_count) as window_period_count,
+        avg(cast(days_in_period as double)) as mean_days_in_period
     from periods
 ),
 
@@ -51,27 +66,81 @@ last_class as (
     where class_rank = (select max(ranks.class_rank) from thresholds as ranks)
 ),
 
+entity_bounds as (
+    select
+        filled.grain,
+        filled.entity_id,
+        window_size.window_period_count,
+        min(filled.window_period_number) as series_start_period_number,
+        min(case when filled.is_demand_period then filled.window_period_number end) as first_demand_period_number,
+        max(case when filled.is_demand_period then filled.window_period_number end) as last_demand_period_number,
+        count(case when filled.is_demand_period then 1 end) as demand_period_count
+    from filled
+    cross join window_size
+    group by filled.grain, filled.entity_id, window_size.window_period_count
+),
+
+lifecycles as (
+    select
+        *,
+        coalesce(window_period_count - first_demand_period_number + 1, 0) as history_period_count,
+        case
+            when demand_period_count = 0 then 'no_demand'
+            when window_period_count - last_demand_period_number >= {{ phased_out_after_periods() }}
+                then 'phased_out'
+            when window_period_count - first_demand_period_number + 1 < {{ var('min_history_periods') | int }}
+                then 'new'
+            else 'active'
+        end as lifecycle_status
+    from entity_bounds
+),
+
+series_bounds as (
+    select
+        *,
+        case
+            when demand_period_count < 2 then window_period_count
+            {%- if adi_window() == 'between_demands' %}
+                else last_demand_period_number
+            {%- elif adi_window() == 'from_first_demand' %}
+                when lifecycle_status = 'phased_out' then last_demand_period_number
+                else window_period_count
+            {%- else %}
+                else window_period_count
+            {%- endif %}
+        end as series_end_period_number
+    from lifecycles
+),
+
 series as (
     select
         filled.grain,
         filled.entity_id,
         filled.window_period_number,
         filled.is_demand_period,
-        window_size.window_period_count,
-        cast(filled.demand_quantity as double) as demand_quantity,
-        case
-            when filled.is_demand_period then cast(filled.demand_quantity as double)
-        end as nonzero_demand_quantity,
-        {{ period_decay_weight('filled.window_period_number', 'window_size.window_period_count') }} as decay_weight
+        series_bounds.window_period_count,
+        {%- if normalise_demand_by_period_length() %}
+            -- per day first, so equal daily rates give identical doubles (a steady series has CV exactly 0)
+            cast(filled.demand_quantity as double) / cast(periods.days_in_period as double)
+            * window_size.mean_days_in_period as demand_quantity,
+        {%- else %}
+            cast(filled.demand_quantity as double) as demand_quantity,
+        {%- endif %}
+        {{ period_decay_weight('filled.window_period_number', 'series_bounds.window_period_count') }} as decay_weight
     from filled
+    inner join series_bounds
+        on filled.grain = series_bounds.grain
+            and filled.entity_id = series_bounds.entity_id
+            and filled.window_period_number <= series_bounds.series_end_period_number
+    inner join periods
+        on filled.window_period_number = periods.window_period_number
     cross join window_size
 ),
 
 series_means as (
     select
         *,
-        avg(demand_quantity) over (partition by grain, entity_id) as mean_demand_per_period,
-        avg(nonzero_demand_quantity) over (partition by grain, entity_id) as mean_nonzero_demand,
+        case when is_demand_period then demand_quantity end as nonzero_demand_quantity,
         sum(decay_weight * demand_quantity) over (partition by grain, entity_id)
         / sum(decay_weight) over (partition by grain, entity_id) as mean_demand_decayed
     from series
@@ -81,18 +150,12 @@ entity_sums as (
     select
         grain,
         entity_id,
-        min(window_period_number) as series_start_period_number,
-        min(case when is_demand_period then window_period_number end) as first_demand_period_number,
-        max(window_period_count) as window_period_count,
         count(*) as series_period_count,
-        count(nonzero_demand_quantity) as demand_period_count,
-        max(mean_demand_per_period) as mean_demand_per_period,
-        max(mean_nonzero_demand) as mean_nonzero_demand,
+        avg(demand_quantity) as mean_demand_per_period,
+        {{ series_variance('demand_quantity') }} as variance_demand_per_period,
+        avg(nonzero_demand_quantity) as mean_nonzero_demand,
+        {{ series_variance('nonzero_demand_quantity') }} as variance_nonzero_demand,
         max(mean_demand_decayed) as mean_demand_decayed,
-        sum((demand_quantity - mean_demand_per_period) * (demand_quantity - mean_demand_per_period))
-            as sum_of_squares,
-        sum((nonzero_demand_quantity - mean_nonzero_demand) * (nonzero_demand_quantity - mean_nonzero_demand))
-            as sum_of_squares_nonzero,
         sum(decay_weight * (demand_quantity - mean_demand_decayed) * (demand_quantity - mean_demand_decayed))
             as sum_of_squares_decayed,
         sum(decay_weight) as decay_weight_sum,
@@ -103,14 +166,55 @@ entity_sums as (
 
 variances as (
     select
-        *,
-        {{ dispersion_variance('sum_of_squares', 'series_period_count', 'series_period_count') }}
-            as variance_demand_per_period,
-        {{ dispersion_variance('sum_of_squares_nonzero', 'demand_period_count', 'demand_period_count') }}
-            as variance_nonzero_demand,
-        {{ dispersion_variance('sum_of_squares_decayed', 'decay_weight_sum', 'decay_weight_square_sum') }}
-            as variance_demand_decayed
-    from entity_sums
+        series_bounds.*,
+        entity_sums.series_period_count,
+        entity_sums.mean_demand_per_period,
+        entity_sums.variance_demand_per_period,
+        entity_sums.mean_nonzero_demand,
+        entity_sums.variance_nonzero_demand,
+        entity_sums.mean_demand_decayed,
+        {{ dispersion_variance('entity_sums.sum_of_squares_decayed', 'entity_sums.decay_weight_sum',
+            'entity_sums.decay_weight_square_sum') }} as variance_demand_decayed
+    from series_bounds
+    inner join entity_sums
+        on series_bounds.grain = entity_sums.grain
+            and series_bounds.entity_id = entity_sums.entity_id
+),
+
+unrounded_measures as (
+    select
+        grain,
+        entity_id,
+        series_start_period_number,
+        series_end_period_number,
+        first_demand_period_number,
+        last_demand_period_number,
+        series_period_count,
+        demand_period_count,
+        history_period_count,
+        lifecycle_status,
+        mean_demand_per_period,
+        mean_nonzero_demand,
+        sqrt(variance_demand_per_period) as stddev_demand_per_period,
+        case
+            when mean_demand_per_period > 0 then sqrt(variance_demand_per_period) / mean_demand_per_period
+        end as coefficient_of_variation,
+        {%- if adi_window() == 'between_demands' %}
+            case
+                when demand_period_count >= 2
+                    then cast(last_demand_period_number - first_demand_period_number as double)
+                        / (demand_period_count - 1)
+                else cast(series_period_count as double) / nullif(demand_period_count, 0)
+            end as average_demand_interval,
+        {%- else %}
+            cast(series_period_count as double) / nullif(demand_period_count, 0) as average_demand_interval,
+        {%- endif %}
+        sqrt(variance_nonzero_demand) as stddev_nonzero_demand,
+        variance_nonzero_demand / (mean_nonzero_demand * mean_nonzero_demand) as cv_squared_nonzero,
+        case
+            when mean_demand_decayed > 0 then sqrt(variance_demand_decayed) / mean_demand_decayed
+        end as coefficient_of_variation_decayed
+    from variances
 ),
 
 entity_measures as (
@@ -118,23 +222,22 @@ entity_measures as (
         grain,
         entity_id,
         series_start_period_number,
+        series_end_period_number,
         first_demand_period_number,
+        last_demand_period_number,
         series_period_count,
         demand_period_count,
-        mean_demand_per_period,
-        mean_nonzero_demand,
-        coalesce(window_period_count - first_demand_period_number + 1, 0) as history_period_count,
-        sqrt(variance_demand_per_period) as stddev_demand_per_period,
-        case
-            when mean_demand_per_period > 0 then sqrt(variance_demand_per_period) / mean_demand_per_period
-        end as coefficient_of_variation,
-        cast(series_period_count as double) / nullif(demand_period_count, 0) as average_demand_interval,
-        sqrt(variance_nonzero_demand) as stddev_nonzero_demand,
-        variance_nonzero_demand / (mean_nonzero_demand * mean_nonzero_demand) as cv_squared_nonzero,
-        case
-            when mean_demand_decayed > 0 then sqrt(variance_demand_decayed) / mean_demand_decayed
-        end as coefficient_of_variation_decayed
-    from variances
+        history_period_count,
+        lifecycle_status,
+        {{ rounded_measure('mean_demand_per_period') }} as mean_demand_per_period,
+        {{ rounded_measure('mean_nonzero_demand') }} as mean_nonzero_demand,
+        {{ rounded_measure('stddev_demand_per_period') }} as stddev_demand_per_period,
+        {{ rounded_measure('coefficient_of_variation') }} as coefficient_of_variation,
+        {{ rounded_measure('average_demand_interval') }} as average_demand_interval,
+        {{ rounded_measure('stddev_nonzero_demand') }} as stddev_nonzero_demand,
+        {{ rounded_measure('cv_squared_nonzero') }} as cv_squared_nonzero,
+        {{ rounded_measure('coefficient_of_variation_decayed') }} as coefficient_of_variation_decayed
+    from unrounded_measures
 ),
 
 class_ranks as (
@@ -181,9 +284,12 @@ final as (
         grain,
         entity_id,
         series_start_period_number,
+        series_end_period_number,
         first_demand_period_number,
+        last_demand_period_number,
         history_period_count,
         demand_period_count,
+        lifecycle_status,
         mean_demand_per_period,
         stddev_demand_per_period,
         coefficient_of_variation,
@@ -214,7 +320,8 @@ final as (
             cast(null as {{ dbt.type_string() }}) as xyz_class_decayed,
         {%- endif %}
         '{{ adi_window() }}' as adi_window,
-        '{{ cv_deviation() }}' as cv_deviation
+        '{{ cv_deviation() }}' as cv_deviation,
+        {{ 'true' if normalise_demand_by_period_length() else 'false' }} as is_demand_normalised_by_period_length
     from classified
 )
 

@@ -26,6 +26,7 @@ final as (
         xyz_class,
         cast(coefficient_of_variation as double) as coefficient_of_variation,
         demand_pattern,
+        lifecycle_status,
         is_new_entity,
         is_provisional,
         multi_criteria_class,
