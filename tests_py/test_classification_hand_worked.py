@@ -1,5 +1,5 @@
 """Hand-worked classification fixtures (variability for every convention, ABC first entity), checked
-against the pandas reference (supplyseg.classification_reference).
+against the pandas reference (tests_py/reference/classification.py).
 
 The same 12-period series is in the dbt unit tests ``variability_hand_worked_*`` of
 models/intermediate/segmentation/_int_segmentation_variability__models.yml, with the same numbers
@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from supplyseg import classification_reference as ref
+from reference import classification as ref
 
 DAYS = np.array([28, 28, 35] * 4, dtype="float64")
 RAW = np.array([0, 24, 30, 0, 36, 45, 0, 12, 0, 48, 0, 0], dtype="float64")

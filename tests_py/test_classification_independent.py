@@ -1,5 +1,5 @@
 """ABC, XYZ and demand patterns of the dbt build checked against an independent pandas implementation
-(supplyseg.classification_reference) and against the generator's true demand patterns.
+(tests_py/reference/classification.py) and against the generator's true demand patterns.
 
 The reference starts from order lines and analysis periods that tests_py/reference derives from the raw
 files, the seeds and the vars (reference.order_lines, reference.periods), reads the seeds from their CSV
@@ -21,7 +21,7 @@ import yaml
 
 from reference import order_lines as reference_lines
 from reference import periods as reference_periods
-from supplyseg import classification_reference as ref
+from reference import classification as ref
 from supplyseg.dbt_runner import run_dbt
 from supplyseg.reports.pattern_accuracy import pattern_accuracy, read_truth
 
