@@ -183,7 +183,7 @@ def public_without_contract(manifest: Mapping) -> dict[str, str]:
     return found
 
 
-def tests_by_model(manifest: Mapping) -> dict[str, list[Mapping]]:
+def data_tests_by_model(manifest: Mapping) -> dict[str, list[Mapping]]:
     """Generic data tests grouped by the model they are attached to."""
     by_model: dict[str, list[Mapping]] = {}
     for node in manifest["nodes"].values():
@@ -197,7 +197,7 @@ def tests_by_model(manifest: Mapping) -> dict[str, list[Mapping]]:
 
 def models_without_primary_key_test(manifest: Mapping) -> dict[str, str]:
     """Rule 5: model -> 'no primary-key test'."""
-    tests = tests_by_model(manifest)
+    tests = data_tests_by_model(manifest)
     found = {}
     for uid, node in project_models(manifest).items():
         unique_columns: set[str] = set()
