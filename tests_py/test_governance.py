@@ -172,7 +172,7 @@ def test_an_override_without_approver_fails_the_build(small_data, tmp_path) -> N
     failed = [line for line in result.output.splitlines() if "FAIL" in line]
     assert any("assert_overrides_have_reason_and_approver" in line for line in failed), result.output[-3000:]
     # Nothing downstream of the seed is published.
-    assert any("SKIP relation intermediate.int_segment_overrides_applicable" in line
+    assert any("SKIP relation intermediate.int_segment_assignments_overrides_matched" in line
                for line in result.output.splitlines()), result.output[-3000:]
 
 

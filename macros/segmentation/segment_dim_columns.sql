@@ -1,23 +1,23 @@
 {#
-    The columns every per-grain segment dim publishes, in contract order:
-    ABC (from int_segment_entities_abc_classified as <abc>), the value
-    measures (int_segment_entity_measures as <measures>), the dimension
-    classes and scores, guardrail, override audit and final segment
-    (int_segment_assignments_final as <assignments>), and the run stamp.
+    The columns every per-grain segment dim publishes, in contract order: the
+    ABC ranking, the value measures, the dimension classes and scores,
+    guardrail, override audit and final segment, all read from
+    int_segment_assignments_final as <assignments> (the end of the
+    segmentation spine, which carries them forward), and the run stamp.
     One list, so dim_customer_segments and dim_product_segments cannot drift.
 #}
-{% macro segment_dim_columns(abc='abc', measures='measures', assignments='assignments') -%}
-        {{ abc }}.abc_class,
-        {{ abc }}.measure_used as abc_measure,
-        {{ abc }}.measure_fallback_reason as abc_measure_fallback_reason,
-        {{ abc }}.measure_value as abc_measure_value,
-        cast({{ abc }}.measure_rank as bigint) as abc_rank,
-        {{ abc }}.cumulative_share as abc_cumulative_share,
-        {{ abc }}.is_non_positive_contributor,
-        {{ measures }}.revenue_rep_ccy,
-        {{ measures }}.gross_margin_rep_ccy,
-        {{ measures }}.volume_quantity,
-        cast({{ measures }}.order_line_count as bigint) as order_line_count,
+{% macro segment_dim_columns(assignments='assignments') -%}
+        {{ assignments }}.abc_class,
+        {{ assignments }}.abc_measure,
+        {{ assignments }}.abc_measure_fallback_reason,
+        {{ assignments }}.abc_measure_value,
+        cast({{ assignments }}.abc_measure_rank as bigint) as abc_rank,
+        {{ assignments }}.abc_cumulative_share,
+        {{ assignments }}.is_non_positive_contributor,
+        {{ assignments }}.revenue_rep_ccy,
+        {{ assignments }}.gross_margin_rep_ccy,
+        {{ assignments }}.volume_quantity,
+        cast({{ assignments }}.order_line_count as bigint) as order_line_count,
         {{ assignments }}.xyz_class,
         cast({{ assignments }}.coefficient_of_variation as double) as coefficient_of_variation,
         {{ assignments }}.demand_pattern,

@@ -41,3 +41,25 @@
     {%- endif -%}
     {{ return(known[grain]) }}
 {%- endmacro %}
+
+
+{#
+    enabled_grains_query(): a select with one row per grain switched on by
+    var segmentation_grains (column grain), and with with_entity_kinds=true the
+    columns has_customer and has_product (grain_has_customer/_product). The
+    singular tests that check a seed or model covers every enabled grain start
+    from it.
+#}
+{% macro enabled_grains_query(with_entity_kinds=false) -%}
+    {%- for grain in segmentation_grains() %}
+        select
+            '{{ grain }}' as grain
+            {%- if with_entity_kinds %},
+                {{ 'true' if grain_has_customer(grain) else 'false' }} as has_customer,
+                {{ 'true' if grain_has_product(grain) else 'false' }} as has_product
+            {%- endif %}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
+{%- endmacro %}

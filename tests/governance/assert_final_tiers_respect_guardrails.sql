@@ -1,6 +1,6 @@
 -- fct_segment_assignments: no published tier is worse than a guardrail that holds
 -- for the entity, unless an override forced it. The rules are evaluated here
--- from the seed, independently of int_segment_guardrail_adjustments, reading
+-- from the seed, independently of int_segment_assignments_guardrailed, reading
 -- condition_value as the model does (trimmed, case-insensitive).
 {{ config(severity='error') }}
 

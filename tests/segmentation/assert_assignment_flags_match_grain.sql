@@ -8,15 +8,7 @@ assignments as (
 ),
 
 grain_kinds as (
-    {%- for grain in segmentation_grains() %}
-        select
-            '{{ grain }}' as grain,
-            {{ 'true' if grain_has_customer(grain) else 'false' }} as has_customer,
-            {{ 'true' if grain_has_product(grain) else 'false' }} as has_product
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
-    {%- endfor %}
+    {{ enabled_grains_query(with_entity_kinds=true) }}
 )
 
 select

@@ -1,14 +1,8 @@
 -- Every grain switched on by var segmentation_grains has an ABC measure and thresholds.
-{%- set grains = segmentation_grains() %}
 with
 
 enabled as (
-    {%- for grain in grains %}
-        select '{{ grain }}' as grain
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
-    {%- endfor %}
+    {{ enabled_grains_query() }}
 ),
 
 measures as (

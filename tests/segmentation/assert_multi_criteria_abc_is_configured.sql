@@ -1,16 +1,10 @@
 -- Seed multi_criteria_abc: every grain switched on by var segmentation_grains has a row, its
 -- primary measure is the grain's ABC measure (seed abc_measures; the first letter is the ABC
 -- class), and the secondary measure differs from the primary one. Returns the offending grains.
-{%- set grains = segmentation_grains() %}
 with
 
 enabled as (
-    {%- for grain in grains %}
-        select '{{ grain }}' as grain
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
-    {%- endfor %}
+    {{ enabled_grains_query() }}
 ),
 
 multi_criteria as (

@@ -1,16 +1,10 @@
 -- Seed segmentation_weights: no negative weight, the weights of each grain sum to 1,
 -- and every grain switched on by var segmentation_grains has weights.
 -- Returns one row per offending grain.
-{%- set grains = segmentation_grains() %}
 with
 
 enabled as (
-    {%- for grain in grains %}
-        select '{{ grain }}' as grain
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
-    {%- endfor %}
+    {{ enabled_grains_query() }}
 ),
 
 weights as (

@@ -2,16 +2,10 @@
 -- lies in [0, 1] and falls strictly as the tier number rises, the lowest tier starts at 0
 -- (so every score has a tier), and every grain switched on by var segmentation_grains has tiers.
 -- Returns the offending rows.
-{%- set grains = segmentation_grains() %}
 with
 
 enabled as (
-    {%- for grain in grains %}
-        select '{{ grain }}' as grain
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
-    {%- endfor %}
+    {{ enabled_grains_query() }}
 ),
 
 tiers as (

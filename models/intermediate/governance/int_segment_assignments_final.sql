@@ -1,105 +1,34 @@
 {#
-    The published segment of every grain and entity, in this order:
+    The published segment of every grain and entity: spine step 7, the last.
+    It reads int_segment_assignments_overrides_matched (which carries the
+    algorithm, the guardrails and the applicable override) and the previous
+    published state (int_segment_assignments_previous), and applies, in order:
       1. algorithm   (int_segment_assignments_algorithmic)
-      2. guardrails  (int_segment_guardrail_adjustments: a tier is lifted to
+      2. guardrails  (int_segment_assignments_guardrailed: a tier is lifted to
                       the strictest limit of the rules that hold)
       3. static hold (var segment_mode = 'static' only: the segment published
                       at the last review is kept until the review is due or a
                       trigger fires; 'dynamic' re-segments every run)
-      4. overrides   (int_segment_overrides_applicable: an override wins)
+      4. overrides   (int_segment_assignments_overrides_matched: an override wins)
     Time is measured on var('reference_date'), the "as of" date of the run.
-
-    Previous state: this model's own previous version, read through
-    {{ this }} before dbt replaces it (the table materialization builds the
-    new version under a temporary name first). It is not a ref, so there is
-    no DAG cycle; on a first build, or when the previous version lacks a
-    column read below, there is no previous state and every entity is a first
-    assignment. In a unit test `this` is the name of the `this` fixture
-    (a string) and stands in for the previous version.
+    The entity attributes and measures the segment dims publish are carried
+    through, so each dim reads this model only.
 #}
 {%- set segment_mode = var('segment_mode') -%}
 {%- if segment_mode not in ['static', 'dynamic'] -%}
     {%- do exceptions.raise_compiler_error(
         "var segment_mode: '" ~ segment_mode ~ "' is not one of static, dynamic") -%}
 {%- endif -%}
-{%- set previous_columns = [
-    'grain', 'entity_id', 'run_id', 'final_segment_code', 'final_service_tier',
-    'pre_override_segment_code', 'pre_override_segment_name', 'pre_override_service_tier',
-    'override_id', 'last_reviewed_date', 'reviewed_abc_measure', 'reviewed_abc_measure_value',
-    'segment_valid_since_date', 'is_new_entity'
-] -%}
-{%- set previous_relation = none -%}
-{%- if this is string -%}
-    {%- set previous_relation = this -%}
-{%- elif execute and this is not none -%}
-    {%- set existing = adapter.get_relation(database=this.database, schema=this.schema, identifier=this.identifier) -%}
-    {%- if existing is not none -%}
-        {%- set existing_columns = adapter.get_columns_in_relation(existing) | map(attribute='name') | map('lower') | list -%}
-        {%- set missing_columns = previous_columns | reject('in', existing_columns) | list -%}
-        {%- if missing_columns | length == 0 -%}
-            {%- set previous_relation = existing -%}
-        {%- else -%}
-            {%- do log(this ~ ": previous version lacks " ~ missing_columns | join(', ')
-                ~ "; no previous state is used in this run", info=true) -%}
-        {%- endif -%}
-    {%- endif -%}
-{%- endif -%}
 {%- set review_months = var('review_frequency_months') | int -%}
 {%- set reason_separator = '; ' -%}
 with
 
-algorithmic as (
-    select * from {{ ref('int_segment_assignments_algorithmic') }}
-),
-
-guardrail_rules as (
-    select * from {{ ref('int_segment_guardrail_adjustments') }}
-),
-
-overrides as (
-    select * from {{ ref('int_segment_overrides_applicable') }}
+assignments as (
+    select * from {{ ref('int_segment_assignments_overrides_matched') }}
 ),
 
 previous_assignments as (
-    {%- if previous_relation is not none %}
-        select
-            grain,
-            entity_id,
-            run_id,
-            final_segment_code,
-            final_service_tier,
-            pre_override_segment_code,
-            pre_override_segment_name,
-            pre_override_service_tier,
-            override_id,
-            last_reviewed_date,
-            reviewed_abc_measure,
-            reviewed_abc_measure_value,
-            segment_valid_since_date,
-            is_new_entity
-        from {{ previous_relation }}
-    {%- else %}
-        select
-            cast(null as varchar) as grain,
-            cast(null as varchar) as entity_id,
-            cast(null as varchar) as run_id,
-            cast(null as varchar) as final_segment_code,
-            cast(null as integer) as final_service_tier,
-            cast(null as varchar) as pre_override_segment_code,
-            cast(null as varchar) as pre_override_segment_name,
-            cast(null as integer) as pre_override_service_tier,
-            cast(null as varchar) as override_id,
-            cast(null as date) as last_reviewed_date,
-            cast(null as varchar) as reviewed_abc_measure,
-            cast(null as double) as reviewed_abc_measure_value,
-            cast(null as date) as segment_valid_since_date,
-            cast(null as boolean) as is_new_entity
-        where false
-    {%- endif %}
-),
-
-as_of as (
-    select cast('{{ var("reference_date") }}' as date) as reference_date
+    select * from {{ ref('int_segment_assignments_previous') }}
 ),
 
 segment_names as (
@@ -110,56 +39,12 @@ segment_names as (
     from {{ ref('abc_xyz_segments') }}
 ),
 
-guardrails_by_entity as (
-    select
-        grain,
-        entity_id,
-        min(rule_service_tier_limit) as strictest_guardrail_tier_limit,
-        min(guardrail_service_tier) as guardrail_service_tier,
-        max(case when is_binding_rule then rule_id end) as guardrail_rule_id,
-        string_agg(
-            case
-                when is_tier_lifted
-                    then 'GUARDRAIL:' || rule_id || ' tier at most '
-                        || cast(rule_service_tier_limit as {{ dbt.type_string() }})
-            end,
-            '{{ reason_separator }}' order by rule_id
-        ) as guardrail_reason_codes
-    from guardrail_rules
-    group by grain, entity_id
-),
-
-guarded as (
-    select
-        algorithmic.*,
-        as_of.reference_date,
-        algorithmic.segment_code as algorithmic_segment_code,
-        algorithmic.segment_name as algorithmic_segment_name,
-        algorithmic.service_tier as algorithmic_service_tier,
-        guardrails_by_entity.guardrail_rule_id,
-        guardrails_by_entity.guardrail_reason_codes,
-        guardrails_by_entity.strictest_guardrail_tier_limit,
-        coalesce(guardrails_by_entity.guardrail_rule_id is not null, false) as is_guardrail_adjusted,
-        coalesce(guardrails_by_entity.guardrail_service_tier, algorithmic.service_tier) as guardrail_service_tier
-    from algorithmic
-    cross join as_of
-    left join guardrails_by_entity
-        on
-            algorithmic.grain = guardrails_by_entity.grain
-            and algorithmic.entity_id = guardrails_by_entity.entity_id
-),
-
 review_checks as (
     select
-        guarded.*,
-        overrides.override_id,
-        overrides.forced_segment_code as override_forced_segment_code,
-        overrides.forced_service_tier as override_forced_service_tier,
-        overrides.override_reason,
-        overrides.override_contract_reference,
-        overrides.override_approved_date,
-        overrides.override_valid_from,
-        overrides.override_valid_to,
+        assignments.*,
+        assignments.segment_code as algorithmic_segment_code,
+        assignments.segment_name as algorithmic_segment_name,
+        assignments.service_tier as algorithmic_service_tier,
         previous_assignments.entity_id is not null as has_previous_assignment,
         previous_assignments.run_id as previous_run_id,
         previous_assignments.final_segment_code as previous_final_segment_code,
@@ -177,20 +62,16 @@ review_checks as (
             {{ dbt.dateadd('month', review_months, 'previous_assignments.last_reviewed_date') }}
             as date
         ) as previous_review_due_date,
-        abs(guarded.abc_measure_value - previous_assignments.reviewed_abc_measure_value)
+        abs(assignments.abc_measure_value - previous_assignments.reviewed_abc_measure_value)
         / nullif(abs(previous_assignments.reviewed_abc_measure_value), 0) as abc_measure_value_change_share,
-        (guarded.abc_measure is distinct from previous_assignments.reviewed_abc_measure) as is_abc_measure_switched,
-        (guarded.abc_measure_value is distinct from previous_assignments.reviewed_abc_measure_value)
+        (assignments.abc_measure is distinct from previous_assignments.reviewed_abc_measure) as is_abc_measure_switched,
+        (assignments.abc_measure_value is distinct from previous_assignments.reviewed_abc_measure_value)
             as is_abc_measure_value_different
-    from guarded
-    left join overrides
-        on
-            guarded.grain = overrides.grain
-            and guarded.entity_id = overrides.entity_id
+    from assignments
     left join previous_assignments
         on
-            guarded.grain = previous_assignments.grain
-            and guarded.entity_id = previous_assignments.entity_id
+            assignments.grain = previous_assignments.grain
+            and assignments.entity_id = previous_assignments.entity_id
 ),
 
 reviewed as (
@@ -350,7 +231,23 @@ final as (
             case when override_id is not null then 'OVERRIDE:' || override_id end
         ) as reason_codes,
         {{ run_id() }} as run_id,
-        cast('{{ run_started_at }}' as timestamp) as run_started_at
+        cast('{{ run_started_at }}' as timestamp) as run_started_at,
+        abc_measure_rank,
+        abc_measure_fallback_reason,
+        abc_cumulative_share,
+        is_non_positive_contributor,
+        revenue_rep_ccy,
+        gross_margin_rep_ccy,
+        volume_quantity,
+        order_line_count,
+        global_account_id,
+        business_unit_count,
+        erp_customer_count,
+        sales_region,
+        product_name,
+        product_family,
+        unit_of_measure,
+        lead_time_days
     from compared
 )
 

@@ -19,7 +19,8 @@ lines_in_window as (
     select
         lines.*,
         periods.window_period_number,
-        periods.period_key
+        periods.period_key,
+        periods.window_period_count
     from lines
     inner join periods
         on lines.order_date between periods.period_start_date and periods.period_end_date
@@ -32,6 +33,7 @@ lines_in_window as (
             {{ segment_entity_id(grain) }} as entity_id,
             window_period_number,
             period_key,
+            window_period_count,
             sum(case when counts_in_value then revenue_rep_ccy else 0 end) as revenue_rep_ccy,
             sum(case when counts_in_value then gross_margin_rep_ccy else 0 end) as gross_margin_rep_ccy,
             sum(case when counts_in_value then quantity else 0 end) as volume_quantity,
@@ -42,7 +44,7 @@ lines_in_window as (
             sum(case when is_return then -revenue_rep_ccy else 0 end) as returned_revenue_rep_ccy,
             count(case when is_outlier then 1 end) as outlier_line_count
         from lines_in_window
-        group by 1, 2, 3, 4
+        group by 1, 2, 3, 4, 5
     ),
 
 {% endfor %}

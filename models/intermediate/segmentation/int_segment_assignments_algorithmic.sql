@@ -3,8 +3,9 @@
     guardrails: ABC, XYZ and demand pattern, the multi-criteria class, the
     weighted score and its service tier, the ABC-XYZ segment of seed
     abc_xyz_segments (doc block abc_xyz_matrix) and reason codes. This is
-    the interface the override, guardrail and mart models build on; its
-    columns are fixed.
+    spine step 4: it reads int_segment_entities_scored only (which carries
+    the ABC, XYZ, profile and entity attribute columns) and carries them on
+    to the guardrail step.
       - Entities whose XYZ class is provisional (too little history) take the
         matrix row with xyz_class 'N' (new) of their ABC class when the seed
         has one, else the row of their provisional XYZ class.
@@ -17,64 +18,54 @@ scored as (
     select * from {{ ref('int_segment_entities_scored') }}
 ),
 
-abc as (
-    select * from {{ ref('int_segment_entities_abc_classified') }}
-),
-
-variability as (
-    select * from {{ ref('int_segment_entities_variability_classified') }}
-),
-
-profiles as (
-    select * from {{ ref('int_segment_entity_service_profiles') }}
-),
-
 segments as (
     select * from {{ ref('abc_xyz_segments') }}
 ),
 
 combined as (
     select
-        abc.grain,
-        abc.entity_id,
-        abc.abc_class,
-        abc.measure_used as abc_measure,
-        abc.measure_value as abc_measure_value,
-        abc.measure_rank as abc_measure_rank,
-        variability.xyz_class,
-        variability.coefficient_of_variation,
-        variability.demand_pattern,
-        variability.lifecycle_status,
-        variability.is_new_entity,
-        variability.is_provisional,
-        scored.multi_criteria_class,
-        scored.multi_criteria_secondary_measure,
-        scored.value_score,
-        scored.service_sensitivity_score,
-        scored.forecastability_score,
-        scored.geography_score,
-        scored.weighted_score,
-        scored.dimensions_used,
-        scored.dimensions_missing,
-        scored.service_tier as score_service_tier,
-        profiles.is_key_account,
-        profiles.has_service_clause,
-        -- The CV that decided the XYZ class: the decayed one when decay is on (xyz_class follows it).
-        variability.xyz_class_decayed is not null as is_xyz_class_decayed,
-        case
-            when variability.xyz_class_decayed is not null then variability.coefficient_of_variation_decayed
-            else variability.coefficient_of_variation
-        end as deciding_coefficient_of_variation
-    from abc
-    left join variability
-        on abc.grain = variability.grain
-            and abc.entity_id = variability.entity_id
-    left join scored
-        on abc.grain = scored.grain
-            and abc.entity_id = scored.entity_id
-    left join profiles
-        on abc.grain = profiles.grain
-            and abc.entity_id = profiles.entity_id
+        grain,
+        entity_id,
+        abc_class,
+        measure_used as abc_measure,
+        abc_measure_value,
+        measure_rank as abc_measure_rank,
+        abc_measure_fallback_reason,
+        abc_cumulative_share,
+        is_non_positive_contributor,
+        revenue_rep_ccy,
+        gross_margin_rep_ccy,
+        volume_quantity,
+        order_line_count,
+        xyz_class,
+        coefficient_of_variation,
+        demand_pattern,
+        lifecycle_status,
+        is_new_entity,
+        is_provisional,
+        is_xyz_class_decayed,
+        deciding_coefficient_of_variation,
+        multi_criteria_class,
+        multi_criteria_secondary_measure,
+        value_score,
+        service_sensitivity_score,
+        forecastability_score,
+        geography_score,
+        weighted_score,
+        dimensions_used,
+        dimensions_missing,
+        service_tier as score_service_tier,
+        is_key_account,
+        has_service_clause,
+        global_account_id,
+        business_unit_count,
+        erp_customer_count,
+        sales_region,
+        product_name,
+        product_family,
+        unit_of_measure,
+        lead_time_days
+    from scored
 ),
 
 segmented as (
@@ -166,7 +157,23 @@ final as (
         segment_name,
         is_key_account,
         has_service_clause,
-        reason_codes
+        reason_codes,
+        abc_measure_rank,
+        abc_measure_fallback_reason,
+        abc_cumulative_share,
+        is_non_positive_contributor,
+        revenue_rep_ccy,
+        gross_margin_rep_ccy,
+        volume_quantity,
+        order_line_count,
+        global_account_id,
+        business_unit_count,
+        erp_customer_count,
+        sales_region,
+        product_name,
+        product_family,
+        unit_of_measure,
+        lead_time_days
     from explained
 )
 

@@ -6,6 +6,8 @@
     cumulative share runs over positive contributions only. See the doc block
     abc_classification for both boundary conventions and the rule for
     non-positive contributors (always the last class).
+    Spine step 2 (after int_segment_entity_measures): the value measures are
+    carried forward for the scoring step and the segment dims.
 #}
 with
 
@@ -66,6 +68,14 @@ valued as (
         configured_measure,
         measure_used,
         measure_fallback_reason,
+        revenue_rep_ccy,
+        gross_margin_rep_ccy,
+        volume_quantity,
+        order_line_count,
+        revenue_decayed_rep_ccy,
+        gross_margin_decayed_rep_ccy,
+        volume_decayed_quantity,
+        order_line_decayed_count,
         {{ abc_measure_value('measure_used', decayed=false) }} as measure_value,
         {{ abc_measure_value('measure_used', decayed=true) }} as measure_value_decayed
     from measure_chosen
@@ -132,7 +142,15 @@ final as (
         {%- endif %}
         valued.measure_value_decayed,
         named.abc_class_decayed,
-        '{{ var("abc_boundary_convention") }}' as abc_boundary_convention
+        '{{ var("abc_boundary_convention") }}' as abc_boundary_convention,
+        valued.revenue_rep_ccy,
+        valued.gross_margin_rep_ccy,
+        valued.volume_quantity,
+        valued.order_line_count,
+        valued.revenue_decayed_rep_ccy,
+        valued.gross_margin_decayed_rep_ccy,
+        valued.volume_decayed_quantity,
+        valued.order_line_decayed_count
     from ranked
     inner join valued
         on ranked.grain = valued.grain

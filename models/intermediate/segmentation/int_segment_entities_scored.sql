@@ -18,6 +18,12 @@
       5. multi_criteria_class: the ABC class followed by the class on the
          secondary measure of seed multi_criteria_abc, ranked with the same
          macros and thresholds as ABC.
+    Spine step 3: the value spine (int_segment_entities_abc_classified, which
+    carries the measures) meets its two side branches, the demand shape
+    (int_segment_entities_variability_classified) and the service profile
+    (int_segment_entity_service_profiles). Every column a later step or a
+    segment dim needs is carried forward from here (doc block
+    segmentation_spine).
 #}
 {%- set dimensions = scoring_dimensions() -%}
 {%- set decay_on = decay_is_on() -%}
@@ -33,10 +39,6 @@ variability as (
 
 profiles as (
     select * from {{ ref('int_segment_entity_service_profiles') }}
-),
-
-measures as (
-    select * from {{ ref('int_segment_entity_measures') }}
 ),
 
 weights as (
@@ -57,13 +59,13 @@ thresholds as (
 
 secondary_values as (
     select
-        measures.grain,
-        measures.entity_id,
+        abc.grain,
+        abc.entity_id,
         multi_criteria.secondary_measure,
         {{ abc_measure_value('multi_criteria.secondary_measure', decayed=decay_on) }} as secondary_measure_value
-    from measures
+    from abc
     inner join multi_criteria
-        on measures.grain = multi_criteria.grain
+        on abc.grain = multi_criteria.grain
 ),
 
 secondary_classified as (
@@ -77,6 +79,36 @@ dimensions_raw as (
         abc.abc_class,
         abc.measure_used,
         abc.measure_rank,
+        abc.measure_value as abc_measure_value,
+        abc.measure_fallback_reason as abc_measure_fallback_reason,
+        abc.cumulative_share as abc_cumulative_share,
+        abc.is_non_positive_contributor,
+        abc.revenue_rep_ccy,
+        abc.gross_margin_rep_ccy,
+        abc.volume_quantity,
+        abc.order_line_count,
+        variability.xyz_class,
+        variability.coefficient_of_variation,
+        variability.demand_pattern,
+        variability.lifecycle_status,
+        variability.is_new_entity,
+        variability.is_provisional,
+        -- The CV that decided the XYZ class: the decayed one when decay is on (xyz_class follows it).
+        variability.xyz_class_decayed is not null as is_xyz_class_decayed,
+        case
+            when variability.xyz_class_decayed is not null then variability.coefficient_of_variation_decayed
+            else variability.coefficient_of_variation
+        end as deciding_coefficient_of_variation,
+        profiles.is_key_account,
+        profiles.has_service_clause,
+        profiles.global_account_id,
+        profiles.business_unit_count,
+        profiles.erp_customer_count,
+        profiles.sales_region,
+        profiles.product_name,
+        profiles.product_family,
+        profiles.unit_of_measure,
+        profiles.lead_time_days,
         {%- if decay_on %}
             abc.measure_value_decayed as value_raw,
         {%- else %}
@@ -232,6 +264,32 @@ final as (
         secondary_classified.measure_value as secondary_measure_value,
         secondary_classified.measure_rank as secondary_measure_rank,
         secondary_classified.abc_class as secondary_abc_class,
+        scored.abc_measure_value,
+        scored.abc_measure_fallback_reason,
+        scored.abc_cumulative_share,
+        scored.is_non_positive_contributor,
+        scored.revenue_rep_ccy,
+        scored.gross_margin_rep_ccy,
+        scored.volume_quantity,
+        scored.order_line_count,
+        scored.xyz_class,
+        scored.coefficient_of_variation,
+        scored.demand_pattern,
+        scored.lifecycle_status,
+        scored.is_new_entity,
+        scored.is_provisional,
+        scored.is_xyz_class_decayed,
+        scored.deciding_coefficient_of_variation,
+        scored.is_key_account,
+        scored.has_service_clause,
+        scored.global_account_id,
+        scored.business_unit_count,
+        scored.erp_customer_count,
+        scored.sales_region,
+        scored.product_name,
+        scored.product_family,
+        scored.unit_of_measure,
+        scored.lead_time_days,
         scored.abc_class || secondary_classified.abc_class as multi_criteria_class
     from scored
     left join tier_reached

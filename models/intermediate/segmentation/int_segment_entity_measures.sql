@@ -4,6 +4,7 @@
     time-decayed versions when var('decay_half_life_periods') is set, and the
     entity's history in the window (first and last period with sales).
     Decay weight of period p: 0.5 ^ ((N - p) / half_life), N the last period.
+    Spine step 1: reads int_demand_by_period only (doc block segmentation_spine).
 #}
 with
 
@@ -12,8 +13,9 @@ demand as (
 ),
 
 window_size as (
+    -- Every row carries the window's period count (int_demand_by_period, spine step 0).
     select max(window_period_count) as window_period_count
-    from {{ ref('int_analysis_periods') }}
+    from demand
 ),
 
 weighted as (

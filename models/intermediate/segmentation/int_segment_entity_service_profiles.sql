@@ -9,7 +9,10 @@
         ordering customer (seed country_risk_factors, row '*' for a country
         without its own row), weighted by line revenue;
       - is_key_account for grains whose entity is or holds a customer,
-        has_service_clause for grains whose entity is or holds a product.
+        has_service_clause for grains whose entity is or holds a product;
+      - the customer's and the product's descriptive attributes, carried
+        along the segmentation spine to the segment dims (which read
+        int_segment_assignments_final only).
     Lines are those of int_demand_by_period (order date in a window period);
     the measures use lines that count in value measures (counts_in_value),
     so returns and, by var, outliers follow the ABC rules.
@@ -43,18 +46,26 @@ customer_countries as (
     from customers
 ),
 
-key_accounts as (
+customer_accounts as (
     select
         segment_customer_id,
-        bool_or(is_key_account) as is_key_account
+        bool_or(is_key_account) as is_key_account,
+        max(global_account_id) as global_account_id,
+        count(distinct business_unit_id) as business_unit_count,
+        count(*) as erp_customer_count,
+        min(sales_region) as sales_region
     from customers
     group by segment_customer_id
 ),
 
-product_service_clauses as (
+product_attributes as (
     select
         product_id,
-        has_service_clause
+        has_service_clause,
+        product_name,
+        product_family,
+        unit_of_measure,
+        lead_time_days
     from products
 ),
 
@@ -155,16 +166,24 @@ final as (
         {{ geography_risk_factor('unioned.import_complexity_weighted', 'unioned.regional_risk_weighted') }}
             as geography_risk_factor,
         case
-            when unioned.segment_customer_id is not null then coalesce(key_accounts.is_key_account, false)
+            when unioned.segment_customer_id is not null then coalesce(customer_accounts.is_key_account, false)
         end as is_key_account,
         case
-            when unioned.product_id is not null then coalesce(product_service_clauses.has_service_clause, false)
-        end as has_service_clause
+            when unioned.product_id is not null then coalesce(product_attributes.has_service_clause, false)
+        end as has_service_clause,
+        customer_accounts.global_account_id,
+        customer_accounts.business_unit_count,
+        customer_accounts.erp_customer_count,
+        customer_accounts.sales_region,
+        product_attributes.product_name,
+        product_attributes.product_family,
+        product_attributes.unit_of_measure,
+        product_attributes.lead_time_days
     from unioned
-    left join key_accounts
-        on unioned.segment_customer_id = key_accounts.segment_customer_id
-    left join product_service_clauses
-        on unioned.product_id = product_service_clauses.product_id
+    left join customer_accounts
+        on unioned.segment_customer_id = customer_accounts.segment_customer_id
+    left join product_attributes
+        on unioned.product_id = product_attributes.product_id
 )
 
 select * from final

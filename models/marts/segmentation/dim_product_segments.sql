@@ -1,32 +1,13 @@
 {#
     One row per product: its segment of this run and the measures behind it.
     BI-facing: explicit columns, enforced contract, no personal data.
-    Classes, scores and the published segment come from
-    int_segment_assignments_final (algorithm, guardrails, static-mode hold,
+    Reads one parent, int_segment_assignments_final (the end of the
+    segmentation spine, doc block segmentation_spine), which carries the
+    product attributes, the ABC ranking and measures, the classes and scores
+    and the published segment (algorithm, guardrails, static-mode hold,
     overrides); the override audit quotes override_id, never the approver.
 #}
 with
-
-abc as (
-    select * from {{ ref('int_segment_entities_abc_classified') }}
-    where grain = 'product'
-),
-
-products as (
-    select
-        product_id,
-        product_name,
-        product_family,
-        unit_of_measure,
-        lead_time_days,
-        has_service_clause
-    from {{ ref('int_products_conformed') }}
-),
-
-measures as (
-    select * from {{ ref('int_segment_entity_measures') }}
-    where grain = 'product'
-),
 
 assignments as (
     select * from {{ ref('int_segment_assignments_final') }}
@@ -35,20 +16,14 @@ assignments as (
 
 final as (
     select
-        abc.entity_id as product_id,
-        products.product_name,
-        products.product_family,
-        products.unit_of_measure,
-        products.lead_time_days,
-        products.has_service_clause,
+        assignments.entity_id as product_id,
+        assignments.product_name,
+        assignments.product_family,
+        assignments.unit_of_measure,
+        assignments.lead_time_days,
+        assignments.has_service_clause,
         {{ segment_dim_columns() }}
-    from abc
-    inner join measures
-        on abc.entity_id = measures.entity_id
-    left join products
-        on abc.entity_id = products.product_id
-    left join assignments
-        on abc.entity_id = assignments.entity_id
+    from assignments
 )
 
 select * from final
