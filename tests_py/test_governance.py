@@ -189,7 +189,7 @@ def test_guardrail_test_reads_padded_seed_values_as_the_model_does(small_build, 
         assert rule in seed_text, f"segment_guardrails.csv no longer has a rule {rule!r}"
         seed_text = seed_text.replace(rule, rule.replace(",true,", ',"  True ",'))
     seed_path.write_text(seed_text)
-    model_path = project_copy / "models" / "intermediate" / "governance" / "int_segment_guardrail_adjustments.sql"
+    model_path = project_copy / "models" / "intermediate" / "governance" / "int_segment_assignments_guardrailed.sql"
     model_text = model_path.read_text()
     assert model_text.count("lower(trim(guardrails.condition_value))") == 2
     model_path.write_text(model_text.replace("lower(trim(guardrails.condition_value))",
