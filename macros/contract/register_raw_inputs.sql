@@ -177,7 +177,7 @@
     {%- for column in checks -%}
         {%- set non_null = result.rows[0][loop.index0 * 2 + 1] -%}
         {%- set bad = result.rows[0][loop.index0 * 2 + 2] -%}
-        {%- if non_null > 0 and (bad / non_null) > var('contract_type_error_share') | float -%}
+        {%- if non_null > 0 and (bad / non_null) > validated_var('contract_type_error_share') -%}
             {%- set example = run_query(
                 'select ' ~ adapter.quote(column.name) ~ ' from ' ~ relation ~ ' where '
                 ~ adapter.quote(column.name) ~ ' is not null and try_cast(' ~ adapter.quote(column.name)

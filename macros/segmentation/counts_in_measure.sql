@@ -16,8 +16,8 @@
     {%- endif -%}
     (
         {%- if returns_handling == 'separate' %}not is_return{% else %}true{% endif %}
-        {%- set exclude_outliers = var('outlier_exclude_from_value') if family == 'value'
-            else var('outlier_exclude_from_variability') -%}
+        {%- set exclude_outliers = validated_var('outlier_exclude_from_value') if family == 'value'
+            else validated_var('outlier_exclude_from_variability') -%}
         {%- if exclude_outliers %} and not is_outlier{% endif -%}
     )
 {%- endmacro %}

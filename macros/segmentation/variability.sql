@@ -55,7 +55,7 @@
     decay_is_on(): whether var decay_half_life_periods is set (and positive).
 #}
 {% macro decay_is_on() -%}
-    {%- set half_life = var('decay_half_life_periods') -%}
+    {%- set half_life = validated_var('decay_half_life_periods') -%}
     {%- if half_life is none -%}
         {{ return(false) }}
     {%- endif -%}
@@ -74,7 +74,7 @@
 #}
 {% macro period_decay_weight(period_number, window_period_count) -%}
     {%- if decay_is_on() -%}
-        power(0.5, ({{ window_period_count }} - {{ period_number }}) / {{ var('decay_half_life_periods') | float }})
+        power(0.5, ({{ window_period_count }} - {{ period_number }}) / {{ sql_number_var('decay_half_life_periods') }})
     {%- else -%}
         cast(null as double)
     {%- endif -%}

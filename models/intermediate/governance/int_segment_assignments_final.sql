@@ -44,7 +44,7 @@
         {%- endif -%}
     {%- endif -%}
 {%- endif -%}
-{%- set review_months = var('review_frequency_months') | int -%}
+{%- set review_months = sql_number_var('review_frequency_months') -%}
 {%- set reason_separator = '; ' -%}
 with
 
@@ -99,7 +99,7 @@ previous_assignments as (
 ),
 
 as_of as (
-    select cast('{{ var("reference_date") }}' as date) as reference_date
+    select reference_date from {{ ref('int_reference_date') }}
 ),
 
 segment_names as (
@@ -211,7 +211,7 @@ reviewed as (
                 when
                     is_abc_measure_switched
                     or (abc_measure_value_change_share is null and is_abc_measure_value_different)
-                    or abc_measure_value_change_share > {{ var('static_review_value_change_threshold') }}
+                    or abc_measure_value_change_share > {{ sql_number_var('static_review_value_change_threshold') }}
                     then 'value_change'
                 when previous_pre_override_service_tier > strictest_guardrail_tier_limit then 'guardrail'
             {%- endif %}

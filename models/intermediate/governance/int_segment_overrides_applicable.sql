@@ -22,7 +22,7 @@ segmented_entities as (
 ),
 
 as_of as (
-    select cast('{{ var("reference_date") }}' as date) as reference_date
+    select reference_date from {{ ref('int_reference_date') }}
 ),
 
 final as (

@@ -132,7 +132,7 @@ final as (
         {%- endif %}
         valued.measure_value_decayed,
         named.abc_class_decayed,
-        '{{ var("abc_boundary_convention") }}' as abc_boundary_convention
+        {{ sql_text_var('abc_boundary_convention') }} as abc_boundary_convention
     from ranked
     inner join valued
         on ranked.grain = valued.grain
