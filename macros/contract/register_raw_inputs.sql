@@ -17,7 +17,7 @@
     {%- if not execute -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set raw_path = var('raw_path') | string -%}
+    {%- set raw_path = validated_var('raw_path') -%}
     {%- do run_query('create schema if not exists raw') -%}
     {%- set tables = [] -%}
     {%- for node in graph.sources.values() -%}

@@ -10,7 +10,7 @@
     {%- if family not in ['value', 'variability'] -%}
         {%- do exceptions.raise_compiler_error("counts_in_measure: family must be 'value' or 'variability', got '" ~ family ~ "'") -%}
     {%- endif -%}
-    {%- set returns_handling = var('returns_handling') -%}
+    {%- set returns_handling = validated_var('returns_handling') -%}
     {%- if returns_handling not in ['net', 'separate'] -%}
         {%- do exceptions.raise_compiler_error("var returns_handling must be 'net' or 'separate', got '" ~ returns_handling ~ "'") -%}
     {%- endif -%}

@@ -16,7 +16,7 @@
     (not judged).
 #}
 {% macro robust_outlier_bounds(relation, column, partition_by) -%}
-    {%- set method = var('outlier_method') -%}
+    {%- set method = validated_var('outlier_method') -%}
     {%- set k = sql_number_var('outlier_multiplier') -%}
     {%- set min_lines = sql_number_var('outlier_min_lines') -%}
     {%- if method in ['mad', 'log_mad'] -%}

@@ -20,13 +20,13 @@
 
 {# adi_window(): var adi_window, checked (from_first_demand or whole_window). #}
 {% macro adi_window() -%}
-    {{ return(variability_convention('adi_window', var('adi_window'), ['from_first_demand', 'whole_window'])) }}
+    {{ return(variability_convention('adi_window', validated_var('adi_window'), ['from_first_demand', 'whole_window'])) }}
 {%- endmacro %}
 
 
 {# cv_deviation(): var cv_deviation, checked (population or sample). #}
 {% macro cv_deviation() -%}
-    {{ return(variability_convention('cv_deviation', var('cv_deviation'), ['population', 'sample'])) }}
+    {{ return(variability_convention('cv_deviation', validated_var('cv_deviation'), ['population', 'sample'])) }}
 {%- endmacro %}
 
 

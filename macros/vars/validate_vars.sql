@@ -90,7 +90,7 @@
         {%- if 'min' in spec and 'max' in spec -%}
             {%- do parts.append(kind ~ ' from ' ~ spec.min ~ ' to ' ~ spec.max) -%}
         {%- elif 'above' in spec and 'max' in spec -%}
-            {%- do parts.append(kind ~ ' above ' ~ spec.above ~ ', at most ' ~ spec.max) -%}
+            {%- do parts.append(kind ~ ' above ' ~ spec.above ~ ' and at most ' ~ spec.max) -%}
         {%- elif 'above' in spec -%}
             {%- do parts.append(kind ~ ' above ' ~ spec.above) -%}
         {%- elif 'min' in spec -%}
@@ -115,7 +115,7 @@
     {%- if spec.get('nullable') -%}
         {%- do parts.append('null') -%}
     {%- endif -%}
-    {{ return(parts | join(' or ')) }}
+    {{ return(parts | join(', or ')) }}
 {% endmacro %}
 
 
@@ -209,7 +209,7 @@
         {%- for item in value -%}
             {%- if item is not string or item not in spec.allowed -%}
                 {{ return({'ok': false, 'value': none,
-                    'problem': name ~ " = " ~ var_show(value | string) ~ ": item " ~ var_show(item)
+                    'problem': name ~ " = " ~ var_show(value) ~ ": item " ~ var_show(item)
                     ~ " is not allowed; allowed is " ~ var_allowed_text(spec) ~ "."}) }}
             {%- endif -%}
             {%- do items.append(item) -%}

@@ -17,7 +17,7 @@
     assignment. In a unit test `this` is the name of the `this` fixture
     (a string) and stands in for the previous version.
 #}
-{%- set segment_mode = var('segment_mode') -%}
+{%- set segment_mode = validated_var('segment_mode') -%}
 {%- if segment_mode not in ['static', 'dynamic'] -%}
     {%- do exceptions.raise_compiler_error(
         "var segment_mode: '" ~ segment_mode ~ "' is not one of static, dynamic") -%}

@@ -121,9 +121,9 @@ final as (
         ranked.is_non_positive as is_non_positive_contributor,
         named.abc_class_crossing_item_lower,
         named.abc_class_crossing_item_upper,
-        {%- if var('abc_boundary_convention') == 'crossing_item_lower' %}
+        {%- if validated_var('abc_boundary_convention') == 'crossing_item_lower' %}
             named.abc_class_crossing_item_lower as abc_class_undecayed,
-        {%- elif var('abc_boundary_convention') == 'crossing_item_upper' %}
+        {%- elif validated_var('abc_boundary_convention') == 'crossing_item_upper' %}
             named.abc_class_crossing_item_upper as abc_class_undecayed,
         {%- else %}
         {%- do exceptions.raise_compiler_error(
