@@ -19,7 +19,7 @@
 # --- var specs (YAML; read by supplyseg.config_reference too) ---
 raw_path: {type: text, pattern: '.+'}
 contract_type_error_share: {type: number, min: 0, max: 1}
-run_id: {type: text, pattern: '[A-Za-z0-9_.:-]{1,128}', nullable: true}
+run_id: {type: text, pattern: '[A-Za-z0-9_.:+@/=-]{1,200}', nullable: true}
 reference_date: {type: date, words: [auto]}
 analysis_window_months: {type: integer, min: 1, max: 240}
 data_capability_min_coverage_share: {type: number, min: 0, max: 1}
