@@ -3,7 +3,9 @@
     python -m supplyseg.config_reference            # rewrite docs/configuration.md
     python -m supplyseg.config_reference --check    # exit 1 when the file is out of date
 
-Vars are read from dbt_project.yml with the comment lines written above them;
+Vars are read from dbt_project.yml with the comment lines written above them,
+and what each may hold from its spec in macros/vars/var_specs.sql (the specs
+the on-run-start check validate_vars() applies);
 seeds from seeds/**/*.csv with the descriptions in their yml files. Usage is
 found by scanning models, macros, tests, snapshots and analyses for
 ``var('<name>'`` and ``ref('<seed>')``.
@@ -32,6 +34,7 @@ class ConfigItem:
     default: str
     description: str
     used_in: list[str] = field(default_factory=list)
+    allowed: str = ""
 
 
 def read_vars(project_file: Path) -> list[ConfigItem]:
@@ -60,6 +63,39 @@ def read_vars(project_file: Path) -> list[ConfigItem]:
             items.append(ConfigItem(name=name, default=_show(values[name]), description=" ".join(comment)))
             comment = []
     return items
+
+
+VAR_SPEC_FILE = PROJECT_DIR / "macros" / "vars" / "var_specs.sql"
+
+
+def read_var_specs(spec_file: Path = VAR_SPEC_FILE) -> dict[str, dict]:
+    """The var specs: the YAML block inside the macro var_specs()."""
+    match = re.search(r"\{%- set specs_yaml -%\}(.*?)\{%- endset -%\}", spec_file.read_text(), re.DOTALL)
+    return yaml.safe_load(match.group(1)) if match else {}
+
+
+def describe_spec(spec: dict) -> str:
+    """What a var spec allows, in words (the same words validate_vars() uses in its errors)."""
+    kind = spec.get("type", "")
+    if kind in ("integer", "number"):
+        text = "whole number" if kind == "integer" else "number"
+        if "min" in spec and "max" in spec:
+            text += f" from {spec['min']} to {spec['max']}"
+        elif "above" in spec:
+            text += f" above {spec['above']}" + (f" and at most {spec['max']}" if "max" in spec else "")
+        elif "min" in spec:
+            text += f" of at least {spec['min']}"
+    elif kind == "boolean":
+        text = "true or false"
+    elif kind == "date":
+        text = " or ".join(["ISO date YYYY-MM-DD"] + [f"`{word}`" for word in spec.get("words", [])])
+    elif kind == "list":
+        text = "non-empty list of " + ", ".join(str(v) for v in spec["allowed"])
+    elif "allowed" in spec:
+        text = "one of " + ", ".join(str(v) for v in spec["allowed"])
+    else:
+        text = f"text matching `{spec.get('pattern', '')}`"
+    return text + (", or null" if spec.get("nullable") else "")
 
 
 def read_seeds(seeds_dir: Path) -> list[ConfigItem]:
@@ -114,12 +150,16 @@ def render(vars_: list[ConfigItem], seeds: list[ConfigItem]) -> str:
         "",
         "## Vars (`dbt_project.yml`, override with `dbt build --vars '{name: value}'`)",
         "",
-        "| var | default | what it changes | used in |",
-        "|---|---|---|---|",
+        "Every var is checked against its spec (`macros/vars/var_specs.sql`, column \"allowed\") before",
+        "anything runs; a bad value stops the run naming the var, the value and what is allowed.",
+        "",
+        "| var | default | allowed | what it changes | used in |",
+        "|---|---|---|---|---|",
     ]
     for item in vars_:
         used = "<br>".join(f"`{u}`" for u in item.used_in) or "(not used)"
-        lines.append(f"| `{item.name}` | `{item.default}` | {item.description} | {used} |")
+        allowed = item.allowed.replace("|", "\\|")
+        lines.append(f"| `{item.name}` | `{item.default}` | {allowed} | {item.description} | {used} |")
     lines += [
         "",
         "## Seeds (`seeds/`, loaded by `dbt build` into schema `config`)",
@@ -135,6 +175,9 @@ def render(vars_: list[ConfigItem], seeds: list[ConfigItem]) -> str:
 
 def build_reference() -> str:
     vars_ = read_vars(PROJECT_DIR / "dbt_project.yml")
+    specs = read_var_specs()
+    for item in vars_:
+        item.allowed = describe_spec(specs[item.name]) if item.name in specs else "(no spec)"
     seeds = read_seeds(PROJECT_DIR / "seeds")
     attach_usage(vars_, seeds)
     return render(vars_, seeds)

@@ -32,7 +32,10 @@ pytestmark = pytest.mark.e2e
 
 OVERRIDES_SEED = PROJECT_DIR / "seeds" / "governance" / "segment_overrides.csv"
 PROJECT_VARS = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
-DEFAULT_REFERENCE_DATE = pd.Timestamp(PROJECT_VARS["reference_date"])
+# Var reference_date defaults to auto: the last order date of the data. The small dataset's last order
+# date is 2025-12-31 (the generator's timeline end); test_var_validation checks auto against the data.
+assert PROJECT_VARS["reference_date"] == "auto"
+DEFAULT_REFERENCE_DATE = pd.Timestamp("2025-12-31")
 REVIEW_MONTHS = int(PROJECT_VARS["review_frequency_months"])
 VALUE_CHANGE_THRESHOLD = float(PROJECT_VARS["static_review_value_change_threshold"])
 # Files and folders of the project that a copy for a build does not need.

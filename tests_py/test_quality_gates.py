@@ -22,7 +22,7 @@ import pytest
 from supplyseg.dbt_runner import DbtResult, run_dbt
 
 PROTECTED_MARTS = ("marts.dim_product_segments", "marts.dim_customer_segments", "marts.fct_quarantined_rows")
-REFERENCE_DATE = pd.Timestamp("2025-12-31")  # dbt_project.yml default of var reference_date
+REFERENCE_DATE = pd.Timestamp("2025-12-31")  # reference_date: auto = the small dataset's last order date
 ANALYSIS_WINDOW_MONTHS = 36  # default of var analysis_window_months
 REPORTING_CURRENCY = "EUR"
 

@@ -8,6 +8,8 @@ macros' DuckDB SQL, ``exceptions.raise_compiler_error`` raises.
 
 from __future__ import annotations
 
+import datetime
+import re
 import types
 from pathlib import Path
 
@@ -36,4 +38,6 @@ exceptions = types.SimpleNamespace(raise_compiler_error=_raise_compiler_error, w
 execute = False
 invocation_id = "00000000-0000-0000-0000-000000000000"
 run_started_at = "2025-12-31 00:00:00"
+modules = types.SimpleNamespace(re=re, datetime=datetime)
+fromyaml = yaml.safe_load
 target = types.SimpleNamespace(name="dev", schema="main", type="duckdb")

@@ -17,24 +17,24 @@
 
 
 {% macro fiscal_calendar_settings() %}
-    {%- set week_start = var('fiscal_week_start_isodow') | string | trim -%}
+    {%- set week_start = validated_var('fiscal_week_start_isodow') | string | trim -%}
     {%- if week_start not in ['1', '2', '3', '4', '5', '6', '7'] -%}
         {%- do exceptions.raise_compiler_error(
             "Var fiscal_week_start_isodow is '" ~ week_start
             ~ "': give the ISO day of week fiscal weeks start on, 1 (Monday) to 7 (Sunday).") -%}
     {%- endif -%}
-    {%- set year_label = var('fiscal_year_label') | string | trim | lower -%}
+    {%- set year_label = validated_var('fiscal_year_label') | string | trim | lower -%}
     {%- if year_label not in ['start', 'end'] -%}
         {%- do exceptions.raise_compiler_error(
             "Var fiscal_year_label is '" ~ year_label ~ "': use 'start' or 'end'.") -%}
     {%- endif -%}
-    {%- set reporting_pattern = var('reporting_calendar_pattern') | string | trim | lower -%}
+    {%- set reporting_pattern = validated_var('reporting_calendar_pattern') | string | trim | lower -%}
     {%- if reporting_pattern not in fiscal_calendar_patterns() -%}
         {%- do exceptions.raise_compiler_error(
             "Var reporting_calendar_pattern is '" ~ reporting_pattern ~ "': use one of "
             ~ fiscal_calendar_patterns() | join(', ') ~ ".") -%}
     {%- endif -%}
-    {%- set reporting_start_month = var('reporting_calendar_start_month') | string | trim -%}
+    {%- set reporting_start_month = validated_var('reporting_calendar_start_month') | string | trim -%}
     {%- if reporting_start_month not in range(1, 13) | map('string') | list -%}
         {%- do exceptions.raise_compiler_error(
             "Var reporting_calendar_start_month is '" ~ reporting_start_month ~ "': give a month number, 1 to 12.") -%}

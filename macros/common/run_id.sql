@@ -4,6 +4,6 @@
     invocation_id.
 #}
 {% macro run_id() -%}
-    {%- set given = var('run_id', none) -%}
-    '{{ (given if given is not none else invocation_id) | string | replace("'", "''") }}'
+    {%- set given = validated_var('run_id') -%}
+    {{ sql_string_literal(given if given is not none else invocation_id) }}
 {%- endmacro %}

@@ -17,7 +17,7 @@
     {%- if not execute -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set raw_path = var('raw_path') | string -%}
+    {%- set raw_path = validated_var('raw_path') -%}
     {%- do run_query('create schema if not exists raw') -%}
     {%- set tables = [] -%}
     {%- for node in graph.sources.values() -%}
@@ -177,7 +177,7 @@
     {%- for column in checks -%}
         {%- set non_null = result.rows[0][loop.index0 * 2 + 1] -%}
         {%- set bad = result.rows[0][loop.index0 * 2 + 2] -%}
-        {%- if non_null > 0 and (bad / non_null) > var('contract_type_error_share') | float -%}
+        {%- if non_null > 0 and (bad / non_null) > validated_var('contract_type_error_share') -%}
             {%- set example = run_query(
                 'select ' ~ adapter.quote(column.name) ~ ' from ' ~ relation ~ ' where '
                 ~ adapter.quote(column.name) ~ ' is not null and try_cast(' ~ adapter.quote(column.name)

@@ -72,7 +72,7 @@
     measure_rank, cumulative_share, class_rank, abc_class.
 #}
 {% macro abc_classes_for_measure(relation, value_column, thresholds_relation, convention=none) -%}
-    {%- set convention = convention or var('abc_boundary_convention') -%}
+    {%- set convention = convention or validated_var('abc_boundary_convention') -%}
     {%- if convention == 'crossing_item_lower' -%}
         {%- set within_class = 'shares.cumulative_share <= thresholds.cumulative_share_upper + ' ~ score_tolerance() -%}
     {%- elif convention == 'crossing_item_upper' -%}

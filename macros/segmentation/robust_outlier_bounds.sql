@@ -16,18 +16,18 @@
     (not judged).
 #}
 {% macro robust_outlier_bounds(relation, column, partition_by) -%}
-    {%- set method = var('outlier_method') -%}
-    {%- set k = var('outlier_multiplier') | float -%}
-    {%- set min_lines = var('outlier_min_lines') | int -%}
+    {%- set method = validated_var('outlier_method') -%}
+    {%- set k = sql_number_var('outlier_multiplier') -%}
+    {%- set min_lines = sql_number_var('outlier_min_lines') -%}
     {%- if method in ['mad', 'log_mad'] -%}
         {%- set value = 'ln(' ~ column ~ ')' if method == 'log_mad' else column -%}
         {%- set positive_only = column ~ ' > 0' if method == 'log_mad' else 'true' -%}
     select
         {{ partition_by }},
         {%- if method == 'log_mad' %}
-        exp(centre_value - greatest({{ k }} * scale_value, ln({{ var('outlier_min_ratio_to_median') | float }})))
+        exp(centre_value - greatest({{ k }} * scale_value, ln({{ sql_number_var('outlier_min_ratio_to_median') }})))
             as lower_bound,
-        exp(centre_value + greatest({{ k }} * scale_value, ln({{ var('outlier_min_ratio_to_median') | float }})))
+        exp(centre_value + greatest({{ k }} * scale_value, ln({{ sql_number_var('outlier_min_ratio_to_median') }})))
             as upper_bound,
         {%- else %}
         centre_value - {{ k }} * scale_value as lower_bound,

@@ -61,7 +61,7 @@
     var('geography_import_complexity_weight'), regional risk the rest.
 #}
 {% macro geography_risk_factor(import_complexity, regional_risk) -%}
-    {%- set import_weight = var('geography_import_complexity_weight') | float -%}
+    {%- set import_weight = validated_var('geography_import_complexity_weight') -%}
     {%- if import_weight < 0 or import_weight > 1 -%}
         {%- do exceptions.raise_compiler_error(
             "var geography_import_complexity_weight must lie between 0 and 1, got " ~ import_weight) -%}

@@ -17,7 +17,7 @@
 
 {% macro segmentation_grains() -%}
     {%- set known = all_segmentation_grains() -%}
-    {%- set chosen = var('segmentation_grains') -%}
+    {%- set chosen = validated_var('segmentation_grains') -%}
     {%- if chosen is string -%}
         {%- do exceptions.raise_compiler_error(
             "var segmentation_grains must be a list, e.g. ['customer', 'product'], got the text '" ~ chosen ~ "'") -%}

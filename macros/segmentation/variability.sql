@@ -21,44 +21,35 @@
 {# adi_window(): var adi_window, checked (between_demands, from_first_demand or whole_window). #}
 {% macro adi_window() -%}
     {{ return(variability_convention(
-        'adi_window', var('adi_window'), ['between_demands', 'from_first_demand', 'whole_window'])) }}
+        'adi_window', validated_var('adi_window'), ['between_demands', 'from_first_demand', 'whole_window'])) }}
 {%- endmacro %}
 
 
 {#
-    phased_out_after_periods(): var phased_out_after_periods, checked (a
-    whole number of periods, at least 1). An entity whose last demand lies
-    this many periods or more before the window end is phased out.
+    phased_out_after_periods(): var phased_out_after_periods, checked by
+    validate_vars (a whole number of periods, at least 1). An entity whose
+    last demand lies this many periods or more before the window end is
+    phased out.
 #}
 {% macro phased_out_after_periods() -%}
-    {%- set periods = var('phased_out_after_periods') -%}
-    {%- if periods is not number or periods is sameas true or periods is sameas false
-        or periods != periods | int or periods < 1 -%}
-        {%- do exceptions.raise_compiler_error(
-            "var phased_out_after_periods must be a whole number of periods of at least 1, got '" ~ periods ~ "'") -%}
-    {%- endif -%}
-    {{ return(periods | int) }}
+    {{ return(validated_var('phased_out_after_periods') | int) }}
 {%- endmacro %}
 
 
 {#
     normalise_demand_by_period_length(): var
-    normalise_demand_by_period_length, checked (true or false). When true,
-    demand is scaled to a period of average length before CV and CV².
+    normalise_demand_by_period_length, checked by validate_vars (true or
+    false). When true, demand is scaled to a period of average length before
+    CV and CV².
 #}
 {% macro normalise_demand_by_period_length() -%}
-    {%- set normalise = var('normalise_demand_by_period_length') -%}
-    {%- if normalise is not sameas true and normalise is not sameas false -%}
-        {%- do exceptions.raise_compiler_error(
-            "var normalise_demand_by_period_length must be true or false, got '" ~ normalise ~ "'") -%}
-    {%- endif -%}
-    {{ return(normalise) }}
+    {{ return(validated_var('normalise_demand_by_period_length')) }}
 {%- endmacro %}
 
 
 {# cv_deviation(): var cv_deviation, checked (population or sample). #}
 {% macro cv_deviation() -%}
-    {{ return(variability_convention('cv_deviation', var('cv_deviation'), ['population', 'sample'])) }}
+    {{ return(variability_convention('cv_deviation', validated_var('cv_deviation'), ['population', 'sample'])) }}
 {%- endmacro %}
 
 
@@ -101,7 +92,7 @@
     decay_is_on(): whether var decay_half_life_periods is set (and positive).
 #}
 {% macro decay_is_on() -%}
-    {%- set half_life = var('decay_half_life_periods') -%}
+    {%- set half_life = validated_var('decay_half_life_periods') -%}
     {%- if half_life is none -%}
         {{ return(false) }}
     {%- endif -%}
@@ -120,7 +111,7 @@
 #}
 {% macro period_decay_weight(period_number, window_period_count) -%}
     {%- if decay_is_on() -%}
-        power(0.5, ({{ window_period_count }} - {{ period_number }}) / {{ var('decay_half_life_periods') | float }})
+        power(0.5, ({{ window_period_count }} - {{ period_number }}) / {{ sql_number_var('decay_half_life_periods') }})
     {%- else -%}
         cast(null as double)
     {%- endif -%}

@@ -1,9 +1,10 @@
 -- Every valid business unit and the REPORTING calendar have a calendar, and each
 -- covers the date range in whole fiscal years: from the fiscal year holding the
--- earliest valid order date (but not before var reference_date minus
--- analysis_window_months + 24 months) to the one holding reference_date plus one
--- year, and no year more. Returns the calendars that do not.
-{%- set reference_date = "cast('" ~ var('reference_date') ~ "' as date)" %}
+-- earliest valid order date (but not before the reference date, int_reference_date,
+-- minus analysis_window_months + 24 months) to the one holding the reference date
+-- plus one year, and no year more. Returns the calendars that do not.
+{%- set reference_date = 'reference.reference_date' %}
+{%- set history_months = validated_var('analysis_window_months') + 24 %}
 with
 
 business_units as (
@@ -13,6 +14,10 @@ business_units as (
 order_lines as (
     select * from {{ ref('stg_erp__order_lines') }}
     where rejection_reason is null
+),
+
+reference as (
+    select reference_date from {{ ref('int_reference_date') }}
 ),
 
 calendar_days as (
@@ -28,13 +33,16 @@ expected_calendars as (
 date_range as (
     select
         greatest(
-            coalesce(min(order_date), cast({{ dbt.dateadd(
-                'month', -1 * (var('analysis_window_months') | int + 24), reference_date
+            coalesce(min(order_lines.order_date), cast({{ dbt.dateadd(
+                'month', -1 * history_months, reference_date
             ) }} as date)),
-            cast({{ dbt.dateadd('month', -1 * (var('analysis_window_months') | int + 24), reference_date) }} as date)
+            cast({{ dbt.dateadd('month', -1 * history_months, reference_date) }} as date)
         ) as range_start_date,
         cast({{ dbt.dateadd('year', 1, reference_date) }} as date) as range_end_date
-    from order_lines
+    from reference
+    left join order_lines
+        on true
+    group by reference.reference_date
 ),
 
 calendar_bounds as (

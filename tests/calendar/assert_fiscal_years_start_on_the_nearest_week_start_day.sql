@@ -26,7 +26,7 @@ with_anchor as (
 select *
 from with_anchor
 where (calendar_pattern in ('445', '454', '544') and (
-    extract(isodow from fiscal_year_start_date) <> {{ var('fiscal_week_start_isodow') }}
+    extract(isodow from fiscal_year_start_date) <> {{ sql_number_var('fiscal_week_start_isodow') }}
     or extract(month from anchor_date) <> fiscal_year_start_month
     or anchor_date < cast({{ dbt.dateadd('day', -3, 'fiscal_year_start_date') }} as date)
 ))

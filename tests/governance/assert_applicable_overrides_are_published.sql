@@ -1,17 +1,22 @@
--- fct_segment_assignments: every override valid on var reference_date (worked out
+-- fct_segment_assignments: every override valid on the reference date (worked out
 -- here from the seed) whose entity is segmented is the one shown in the audit
 -- columns, and the published segment and tier are the forced ones.
 {{ config(severity='error') }}
 
 with
 
+reference as (
+    select reference_date from {{ ref('int_reference_date') }}
+),
+
 valid_overrides as (
-    select *
-    from {{ ref('segment_overrides') }}
+    select segment_overrides.*
+    from {{ ref('segment_overrides') }} as segment_overrides
+    cross join reference
     where
-        valid_from <= cast('{{ var("reference_date") }}' as date)
-        and coalesce(valid_to, cast('9999-12-31' as date)) >= cast('{{ var("reference_date") }}' as date)
-        and approved_date <= cast('{{ var("reference_date") }}' as date)
+        segment_overrides.valid_from <= reference.reference_date
+        and coalesce(segment_overrides.valid_to, cast('9999-12-31' as date)) >= reference.reference_date
+        and segment_overrides.approved_date <= reference.reference_date
 ),
 
 assignments as (

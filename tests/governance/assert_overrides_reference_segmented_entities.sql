@@ -1,4 +1,4 @@
--- Seed segment_overrides: an override valid on var reference_date names an entity
+-- Seed segment_overrides: an override valid on the reference date (int_reference_date) names an entity
 -- segmented in this run. Warning only: the entity may simply have no sales in
 -- the window (or var customer_grain changed the customer ids); the override then
 -- does nothing and should be reviewed.
@@ -6,12 +6,17 @@
 
 with
 
+reference as (
+    select reference_date from {{ ref('int_reference_date') }}
+),
+
 valid_overrides as (
-    select *
-    from {{ ref('segment_overrides') }}
+    select segment_overrides.*
+    from {{ ref('segment_overrides') }} as segment_overrides
+    cross join reference
     where
-        valid_from <= cast('{{ var("reference_date") }}' as date)
-        and coalesce(valid_to, cast('9999-12-31' as date)) >= cast('{{ var("reference_date") }}' as date)
+        segment_overrides.valid_from <= reference.reference_date
+        and coalesce(segment_overrides.valid_to, cast('9999-12-31' as date)) >= reference.reference_date
 )
 
 select

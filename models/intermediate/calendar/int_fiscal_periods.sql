@@ -5,8 +5,8 @@
     fiscal_calendar_rule; int_fiscal_calendar_days expands these rows into days.
 #}
 {%- set settings = fiscal_calendar_settings() -%}
-{%- set reference_date = "cast('" ~ var('reference_date') ~ "' as date)" -%}
-{%- set history_months = var('analysis_window_months') | int + 24 -%}
+{%- set reference_date = 'reference.reference_date' -%}
+{%- set history_months = validated_var('analysis_window_months') + 24 -%}
 {%- set history_floor_date = "cast(" ~ dbt.dateadd('month', -1 * history_months, reference_date) ~ " as date)" -%}
 {%- set range_end_date = "cast(" ~ dbt.dateadd('year', 1, reference_date) ~ " as date)" -%}
 {#- Anchor years tried per calendar: one before the range's first year to one after its last. -#}
@@ -44,14 +44,19 @@ first_order as (
     from order_lines
 ),
 
+reference as (
+    select reference_date from {{ ref('int_reference_date') }}
+),
+
 date_range as (
     select
         least(
-            greatest(coalesce(first_order_date, {{ history_floor_date }}), {{ history_floor_date }}),
+            greatest(coalesce(first_order.first_order_date, {{ history_floor_date }}), {{ history_floor_date }}),
             {{ range_end_date }}
         ) as range_start_date,
         {{ range_end_date }} as range_end_date
     from first_order
+    cross join reference
 ),
 
 anchor_offsets as (

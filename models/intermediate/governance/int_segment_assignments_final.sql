@@ -10,16 +10,17 @@
                       at the last review is kept until the review is due or a
                       trigger fires; 'dynamic' re-segments every run)
       4. overrides   (int_segment_assignments_overrides_matched: an override wins)
-    Time is measured on var('reference_date'), the "as of" date of the run.
+    Time is measured on the "as of" date of the run (int_reference_date),
+    carried in by int_segment_assignments_overrides_matched.
     The entity attributes and measures the segment dims publish are carried
     through, so each dim reads this model only.
 #}
-{%- set segment_mode = var('segment_mode') -%}
+{%- set segment_mode = validated_var('segment_mode') -%}
 {%- if segment_mode not in ['static', 'dynamic'] -%}
     {%- do exceptions.raise_compiler_error(
         "var segment_mode: '" ~ segment_mode ~ "' is not one of static, dynamic") -%}
 {%- endif -%}
-{%- set review_months = var('review_frequency_months') | int -%}
+{%- set review_months = sql_number_var('review_frequency_months') -%}
 {%- set reason_separator = '; ' -%}
 with
 
@@ -92,7 +93,7 @@ reviewed as (
                 when
                     is_abc_measure_switched
                     or (abc_measure_value_change_share is null and is_abc_measure_value_different)
-                    or abc_measure_value_change_share > {{ var('static_review_value_change_threshold') }}
+                    or abc_measure_value_change_share > {{ sql_number_var('static_review_value_change_threshold') }}
                     then 'value_change'
                 when previous_pre_override_service_tier > strictest_guardrail_tier_limit then 'guardrail'
             {%- endif %}

@@ -2,7 +2,7 @@
     Spine step 6: the guardrailed assignments (int_segment_assignments_guardrailed,
     every column carried forward), each with the manual override that applies
     to it in this run, if any. An override of seed segment_overrides applies
-    when it is valid on the "as of" date var('reference_date')
+    when it is valid on the "as of" date (int_reference_date)
     (valid_from <= reference_date <= valid_to, valid_to empty = open-ended),
     was approved on or before that date, and carries a reason and an
     approver. Expired and not-yet-valid overrides, and overrides of entities
@@ -24,7 +24,7 @@ overrides as (
 ),
 
 as_of as (
-    select cast('{{ var("reference_date") }}' as date) as reference_date
+    select reference_date from {{ ref('int_reference_date') }}
 ),
 
 applicable_overrides as (

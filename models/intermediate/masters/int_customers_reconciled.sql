@@ -5,7 +5,7 @@
     extract) is its own global account. segment_customer_id is the entity
     customer-level segments are computed for, by var customer_grain.
 #}
-{%- set customer_grain = var('customer_grain') -%}
+{%- set customer_grain = validated_var('customer_grain') -%}
 {%- if customer_grain not in ['global_account', 'business_unit_customer'] -%}
     {%- do exceptions.raise_compiler_error(
         "var customer_grain is '" ~ customer_grain

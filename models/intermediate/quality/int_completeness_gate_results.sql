@@ -7,11 +7,13 @@
       business_unit_period  every business unit and month on its own; the
                             worst one is the measured value;
       last_period           the last reporting month ending on or before
-                            var('reference_date').
+                            the reference date (int_reference_date).
     The generic test completeness_gate fails the build on a failed gate; see
-    the doc block completeness_gates.
+    the doc block completeness_gates. A gate with nothing to measure says in
+    its message which window was empty, the data's date range and how to set
+    var reference_date.
 #}
-{%- set reference_date = "cast('" ~ var('reference_date') ~ "' as date)" -%}
+{%- set reference_date = 'reference.reference_date' -%}
 
 with
 
@@ -24,6 +26,10 @@ order_lines as (
     where not is_exact_duplicate
 ),
 
+reference as (
+    select * from {{ ref('int_reference_date') }}
+),
+
 business_units as (
     select business_unit_id
     from {{ ref('int_business_units_conformed') }}
@@ -31,13 +37,16 @@ business_units as (
 
 window_months as (
     select
-        period_start_date,
-        period_end_date
-    from {{ ref('int_fiscal_periods') }}
-    where calendar_id = 'REPORTING'
-        and period_type = 'month'
-        and period_end_date <= {{ reference_date }}
-        and period_start_date > {{ dbt.dateadd('month', -1 * var('analysis_window_months') | int, reference_date) }}
+        fiscal_periods.period_start_date,
+        fiscal_periods.period_end_date
+    from {{ ref('int_fiscal_periods') }} as fiscal_periods
+    cross join reference
+    where fiscal_periods.calendar_id = 'REPORTING'
+        and fiscal_periods.period_type = 'month'
+        and fiscal_periods.period_end_date <= {{ reference_date }}
+        and fiscal_periods.period_start_date > {{ dbt.dateadd(
+            'month', '-1 * ' ~ sql_number_var('analysis_window_months'), reference_date
+        ) }}
 ),
 
 last_month as (
@@ -232,8 +241,26 @@ evaluated as (
         worst.missing_members,
         load_level.load_share,
         coalesce(worst.denominator, 0) as measured_base_count,
-        coalesce(worst.measured_share >= gates.min_share, false) as is_passed
+        coalesce(worst.measured_share >= gates.min_share, false) as is_passed,
+        case
+            when worst.measured_share is null
+                then '; nothing to measure: no usable order line in the analysis window ('
+                    || {{ sql_number_var('analysis_window_months') }}
+                    || ' months of whole reporting months ending on or before reference date '
+                    || coalesce(cast(reference.reference_date as {{ dbt.type_string() }}), 'none')
+                    || ', set by ' || reference.reference_date_source || ')'
+                    || case
+                        when reference.last_order_date is null then '; the load has no usable order line at all'
+                        else '; the usable order lines run from '
+                            || cast(reference.first_order_date as {{ dbt.type_string() }})
+                            || ' to ' || cast(reference.last_order_date as {{ dbt.type_string() }})
+                            || '. Set var reference_date to auto (the last order date) or to a date within'
+                            || ' that range, e.g. --vars ''{reference_date: "'
+                            || cast(reference.last_order_date as {{ dbt.type_string() }}) || '"}'''
+                    end
+        end as nothing_to_measure_hint
     from gates
+    cross join reference
     left join worst
         on gates.measure = worst.measure
             and gates.scope = worst.scope
@@ -264,7 +291,8 @@ final as (
         || ' (' || coalesce(cast(measured_count as {{ dbt.type_string() }}), '0')
         || ' of ' || cast(measured_base_count as {{ dbt.type_string() }}) || ')'
         || coalesce('; missing: ' || missing_members, '')
-        || ', minimum ' || cast(min_share as {{ dbt.type_string() }}) as result_message
+        || ', minimum ' || cast(min_share as {{ dbt.type_string() }})
+        || coalesce(nothing_to_measure_hint, '') as result_message
     from evaluated
 )
 

@@ -10,8 +10,8 @@
     costs, no deliveries, no forecasts, ...) builds; this model says what it
     could not compute.
 #}
-{%- set min_coverage = var('data_capability_min_coverage_share') -%}
-{%- set reporting_currency = var('reporting_currency') -%}
+{%- set min_coverage = sql_number_var('data_capability_min_coverage_share') -%}
+{%- set reporting_currency = sql_text_var('reporting_currency') -%}
 
 with
 
@@ -134,11 +134,11 @@ currency_facts as (
         count(*) as line_count,
         count(unit_cost_doc_ccy) as lines_with_unit_cost_count,
         count(
-            case when document_currency_code <> '{{ reporting_currency }}' and order_date is not null then 1 end
+            case when document_currency_code <> {{ reporting_currency }} and order_date is not null then 1 end
         ) as foreign_line_count,
         count(
             case
-                when document_currency_code <> '{{ reporting_currency }}' and order_date is not null
+                when document_currency_code <> {{ reporting_currency }} and order_date is not null
                     and fx_rate_to_reporting is not null
                     then 1
             end
@@ -194,16 +194,17 @@ capabilities as (
 
     select
         'multi_currency' as capability,
-        'Order lines in other currencies converted to the reporting currency ({{ reporting_currency }}).'
-            as used_for,
+        'Order lines in other currencies converted to the reporting currency ('
+        || {{ reporting_currency }} || ').' as used_for,
         'fx_rates' as required_inputs,
-        'order lines with an order date, not in {{ reporting_currency }}' as coverage_basis,
+        'order lines with an order date, not in ' || {{ reporting_currency }} as coverage_basis,
         foreign_lines_with_rate_count as covered_count,
         foreign_line_count as coverage_base_count,
         case
             when fx_rate_row_count = 0 and foreign_line_count = 0
-                then 'fx_rates has no rows: only order lines in the reporting currency {{ reporting_currency }}'
-                    || ' can be used (all order lines of this load are in {{ reporting_currency }}, so none was lost)'
+                then 'fx_rates has no rows: only order lines in the reporting currency ' || {{ reporting_currency }}
+                    || ' can be used (all order lines of this load are in ' || {{ reporting_currency }}
+                    || ', so none was lost)'
             when fx_rate_row_count = 0
                 then 'fx_rates has no rows: ' || cast(foreign_line_count as {{ dbt.type_string() }})
                     || ' order lines in other currencies cannot be converted and are quarantined as missing_fx_rate'

@@ -1,7 +1,7 @@
 {#
     The demand periods of the analysis window: whole periods of the reporting
     calendar (var demand_period: month = fiscal period, week = fiscal week)
-    that end on or before var('reference_date') and start after
+    that end on or before the reference date (int_reference_date) and start after
     reference_date minus var('analysis_window_months') months, numbered 1..N.
     A period shorter than var('min_days_in_demand_period') days (the one- or
     two-day week 53 of a gregorian year) is merged into the period before it
@@ -13,19 +13,24 @@ with
 periods as (
     select * from {{ ref('int_fiscal_periods') }}
     where calendar_id = 'REPORTING'
-        and period_type = '{{ var("demand_period") }}'
+        and period_type = {{ sql_text_var('demand_period') }}
+),
+
+reference as (
+    select reference_date from {{ ref('int_reference_date') }}
 ),
 
 in_window as (
     select
-        period_key,
-        period_start_date,
-        period_end_date,
-        days_in_period
+        periods.period_key,
+        periods.period_start_date,
+        periods.period_end_date,
+        periods.days_in_period
     from periods
-    where period_end_date <= cast('{{ var("reference_date") }}' as date)
-        and period_start_date > {{ dbt.dateadd(
-            'month', -1 * var('analysis_window_months') | int, "cast('" ~ var('reference_date') ~ "' as date)"
+    cross join reference
+    where periods.period_end_date <= reference.reference_date
+        and periods.period_start_date > {{ dbt.dateadd(
+            'month', '-1 * ' ~ sql_number_var('analysis_window_months'), 'reference.reference_date'
         ) }}
 ),
 
@@ -35,7 +40,7 @@ positioned as (
         period_start_date,
         period_end_date,
         days_in_period,
-        days_in_period < {{ var('min_days_in_demand_period') | int }} as is_short_period,
+        days_in_period < {{ sql_number_var('min_days_in_demand_period') }} as is_short_period,
         row_number() over (order by period_start_date) as position_in_window
     from in_window
 ),

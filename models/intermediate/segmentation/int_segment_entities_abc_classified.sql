@@ -131,9 +131,9 @@ final as (
         ranked.is_non_positive as is_non_positive_contributor,
         named.abc_class_crossing_item_lower,
         named.abc_class_crossing_item_upper,
-        {%- if var('abc_boundary_convention') == 'crossing_item_lower' %}
+        {%- if validated_var('abc_boundary_convention') == 'crossing_item_lower' %}
             named.abc_class_crossing_item_lower as abc_class_undecayed,
-        {%- elif var('abc_boundary_convention') == 'crossing_item_upper' %}
+        {%- elif validated_var('abc_boundary_convention') == 'crossing_item_upper' %}
             named.abc_class_crossing_item_upper as abc_class_undecayed,
         {%- else %}
         {%- do exceptions.raise_compiler_error(
@@ -142,7 +142,7 @@ final as (
         {%- endif %}
         valued.measure_value_decayed,
         named.abc_class_decayed,
-        '{{ var("abc_boundary_convention") }}' as abc_boundary_convention,
+        {{ sql_text_var('abc_boundary_convention') }} as abc_boundary_convention,
         valued.revenue_rep_ccy,
         valued.gross_margin_rep_ccy,
         valued.volume_quantity,

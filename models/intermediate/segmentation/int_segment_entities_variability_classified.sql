@@ -88,7 +88,7 @@ lifecycles as (
             when demand_period_count = 0 then 'no_demand'
             when window_period_count - last_demand_period_number >= {{ phased_out_after_periods() }}
                 then 'phased_out'
-            when window_period_count - first_demand_period_number + 1 < {{ var('min_history_periods') | int }}
+            when window_period_count - first_demand_period_number + 1 < {{ sql_number_var('min_history_periods') }}
                 then 'new'
             else 'active'
         end as lifecycle_status
@@ -259,7 +259,7 @@ classified as (
         entity_measures.*,
         entity_measures.demand_period_count = 0 as has_no_demand,
         entity_measures.demand_period_count > 0
-        and entity_measures.history_period_count < {{ var('min_history_periods') | int }} as is_new_entity,
+        and entity_measures.history_period_count < {{ sql_number_var('min_history_periods') }} as is_new_entity,
         coalesce(cv_class.xyz_class, last_class.xyz_class) as cv_xyz_class,
         coalesce(cv_decayed_class.xyz_class, last_class.xyz_class) as cv_decayed_xyz_class,
         last_class.xyz_class as last_xyz_class,
@@ -295,7 +295,7 @@ final as (
         coefficient_of_variation,
         case
             when has_no_demand then last_xyz_class
-            when is_new_entity then '{{ var("new_entity_provisional_xyz_class") }}'
+            when is_new_entity then {{ sql_text_var('new_entity_provisional_xyz_class') }}
             else cv_xyz_class
         end as xyz_class_undecayed,
         average_demand_interval,
@@ -313,7 +313,7 @@ final as (
         {%- if decay_is_on() %}
             case
                 when has_no_demand then last_xyz_class
-                when is_new_entity then '{{ var("new_entity_provisional_xyz_class") }}'
+                when is_new_entity then {{ sql_text_var('new_entity_provisional_xyz_class') }}
                 else cv_decayed_xyz_class
             end as xyz_class_decayed,
         {%- else %}

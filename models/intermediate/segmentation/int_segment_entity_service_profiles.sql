@@ -94,7 +94,7 @@ line_facts as (
         case
             when lines_in_window.counts_in_value
                 and {{ dbt.datediff('lines_in_window.order_date', 'lines_in_window.requested_date', 'day') }}
-                <= {{ var('short_lead_time_days') }}
+                <= {{ sql_number_var('short_lead_time_days') }}
                 then 1
         end as is_short_lead_time_request,
         case

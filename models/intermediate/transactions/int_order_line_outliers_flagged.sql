@@ -70,9 +70,12 @@ final as (
         is_revenue_outlier,
         case
             when is_quantity_outlier and is_revenue_outlier
-                then 'quantity and revenue outside the {{ var("outlier_method") }} limits of the product'
-            when is_quantity_outlier then 'quantity outside the {{ var("outlier_method") }} limits of the product'
-            when is_revenue_outlier then 'revenue outside the {{ var("outlier_method") }} limits of the product'
+                then 'quantity and revenue outside the ' || {{ sql_text_var('outlier_method') }}
+                    || ' limits of the product'
+            when is_quantity_outlier
+                then 'quantity outside the ' || {{ sql_text_var('outlier_method') }} || ' limits of the product'
+            when is_revenue_outlier
+                then 'revenue outside the ' || {{ sql_text_var('outlier_method') }} || ' limits of the product'
         end as outlier_reason
     from flagged
     where is_quantity_outlier or is_revenue_outlier

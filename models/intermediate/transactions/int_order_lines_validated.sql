@@ -52,7 +52,7 @@ checked as (
         coalesce(copies_numbered.currency_code, business_units.currency_code) as document_currency_code,
         case
             when coalesce(copies_numbered.currency_code, business_units.currency_code)
-                = '{{ var("reporting_currency") }}' then 1.0
+                = {{ sql_text_var('reporting_currency') }} then 1.0
             else fx_rates.rate_to_reporting
         end as fx_rate_to_reporting,
         copies_numbered.exact_copy_number > 1 as is_exact_duplicate,

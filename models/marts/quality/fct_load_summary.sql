@@ -17,11 +17,15 @@ counted as (
     select * from {{ ref('int_load_rows_counted') }}
 ),
 
+reference as (
+    select reference_date from {{ ref('int_reference_date') }}
+),
+
 final as (
     select
         {{ run_id() }} as run_id,
         cast('{{ run_started_at }}' as timestamp) as run_started_at,
-        cast('{{ var("reference_date") }}' as date) as reference_date,
+        (select reference.reference_date from reference) as reference_date,
         source_system,
         entity,
         source_file,
