@@ -18,10 +18,7 @@
     ('wms', 'inventory_snapshots', 'stg_wms__inventory_snapshots'),
     ('planning', 'forecasts', 'stg_planning__forecasts'),
 ] -%}
-{%- set reasons = [
-    'missing_required', 'unparseable', 'conflicting_duplicate_key', 'unknown_business_unit',
-    'unknown_customer', 'unknown_product', 'missing_fx_rate',
-] -%}
+{%- set reasons = contract_rejection_reasons() -%}
 
 with
 
@@ -32,7 +29,8 @@ with
             '{{ entity }}' as entity,
             source_file,
             split_part(rejection_reason, ':', 1) as rejection_reason,
-            false as is_exact_duplicate
+            false as is_exact_duplicate,
+            unparseable_optional_columns is not null and rejection_reason is null as has_unparseable_optional_value
         from {{ ref(model) }}
     ),
 
@@ -43,7 +41,9 @@ rows_order_lines as (
         'order_lines' as entity,
         source_file,
         split_part(rejection_reason, ':', 1) as rejection_reason,
-        is_exact_duplicate and rejection_reason is null as is_exact_duplicate
+        is_exact_duplicate and rejection_reason is null as is_exact_duplicate,
+        unparseable_optional_columns is not null and rejection_reason is null and not is_exact_duplicate
+            as has_unparseable_optional_value
     from {{ ref('int_order_lines_validated') }}
 ),
 
@@ -76,7 +76,8 @@ counted as (
         {%- for reason in reasons %}
             count(case when rejection_reason = '{{ reason }}' then 1 end) as rows_{{ reason }},
         {%- endfor %}
-        count(case when is_exact_duplicate then 1 end) as exact_duplicates_removed
+        count(case when is_exact_duplicate then 1 end) as exact_duplicates_removed,
+        count(case when has_unparseable_optional_value then 1 end) as rows_with_unparseable_optional_value
     from all_rows
     group by entity
 ),
@@ -94,7 +95,8 @@ final as (
         {%- for reason in reasons %}
             coalesce(counted.rows_{{ reason }}, 0) as rows_{{ reason }},
         {%- endfor %}
-        coalesce(counted.rows_quarantined, 0) as rows_quarantined
+        coalesce(counted.rows_quarantined, 0) as rows_quarantined,
+        coalesce(counted.rows_with_unparseable_optional_value, 0) as rows_with_unparseable_optional_value
     from entities
     left join counted
         on entities.entity = counted.entity
