@@ -235,19 +235,15 @@
             ~ " export. Export it again; to deliver an entity with no rows, write its header row only.") -%}
     {%- endif -%}
     {%- if file.format == 'csv' -%}
-        {%- set scan = 'contract_scan_' ~ entity -%}
-        {%- set rejects = 'contract_rejects_' ~ entity -%}
-        {%- set bad_lines = run_query(
-            'select count(*) from read_csv(' ~ quoted ~ ", header = true, all_varchar = true, ignore_errors = true,"
-            ~ " store_rejects = true, rejects_scan = '" ~ scan ~ "', rejects_table = '" ~ rejects ~ "');"
-            ~ " select line, csv_line from " ~ rejects ~ " where error_type = 'INVALID ENCODING' order by line"
-        ) -%}
-        {%- do run_query('drop table if exists ' ~ rejects ~ '; drop table if exists ' ~ scan) -%}
-        {%- if bad_lines.rows | length > 0 -%}
+        {#- DuckDB reads CSV as UTF-8 only; decode() of the whole file fails on any other encoding. -#}
+        {%- set decoded = run_query(
+            'select try(decode(content)) is not null from read_blob(' ~ quoted ~ ')').columns[0].values() | list -%}
+        {%- if not decoded[0] -%}
             {%- do exceptions.raise_compiler_error(
-                "Input contract: file " ~ file.path ~ " of entity '" ~ entity ~ "' is not UTF-8 encoded (" ~ bad_lines.rows
-                | length ~ " line(s), the first at line " ~ bad_lines.rows[0][0] ~ "). Export it again as UTF-8, or"
-                ~ " convert it, for example `iconv -f latin1 -t utf-8 " ~ entity ~ ".csv > " ~ entity ~ ".utf8.csv`.") -%}
+                "Input contract: file " ~ file.path ~ " of entity '" ~ entity ~ "' is not UTF-8 encoded (it holds bytes"
+                ~ " that are not UTF-8, for example an accented letter saved as Latin-1 or Windows-1252). Export it"
+                ~ " again as UTF-8, or convert it, for example `iconv -f latin1 -t utf-8 " ~ entity ~ ".csv > "
+                ~ entity ~ ".utf8.csv`.") -%}
         {%- endif -%}
         {%- set header = run_query('select * from read_csv(' ~ quoted ~ ', header = false, all_varchar = true) limit 1') -%}
         {%- set names = header.rows[0].values() | list if header.rows | length > 0 else [] -%}
