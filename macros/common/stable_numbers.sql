@@ -1,0 +1,39 @@
+{#
+    Numbers that come out the same on every run (doc block stable_numbers).
+
+    exact_sum(expression, over=none): the sum of a double expression, added
+    up exactly as a decimal with 10 decimal places and returned as a double.
+    A double sum depends on the order in which threads add the rows, so two
+    runs on the same data could differ in the last bits (0.07500000000000004
+    against 0.07500000000000001) and move an entity across a rank or a
+    threshold. Each value is rounded to 10 decimal places once, then the sum
+    is exact and does not depend on the order. With `over`, a window sum:
+    exact_sum('x', over='partition by grain, entity_id').
+#}
+{% macro exact_sum(expression, over=none) -%}
+    {%- if over is none -%}
+        cast(sum(cast({{ expression }} as decimal(38, 10))) as double)
+    {%- else -%}
+        cast(sum(cast({{ expression }} as decimal(38, 10))) over ({{ over }}) as double)
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#
+    comparable(expression): the value rounded to var('comparison_decimal_places')
+    decimal places, as used wherever values are ranked, so that values equal
+    but for floating-point noise tie (and ties are then broken by entity id).
+#}
+{% macro comparable(expression) -%}
+    round({{ expression }}, {{ comparison_decimal_places() }})
+{%- endmacro %}
+
+
+{% macro comparison_decimal_places() -%}
+    {%- set raw = var('comparison_decimal_places') | string | trim -%}
+    {%- if not raw.isdigit() or raw | int > 12 -%}
+        {%- do exceptions.raise_compiler_error(
+            "var comparison_decimal_places must be a whole number from 0 to 12, got '" ~ raw ~ "'.") -%}
+    {%- endif -%}
+    {{- raw | int -}}
+{%- endmacro %}
