@@ -70,12 +70,12 @@ series as (
 series_means as (
     select
         *,
-        {{ exact_sum('demand_quantity', over='partition by grain, entity_id') }}
+        {{ ordered_sum('demand_quantity', 'window_period_number', 'grain, entity_id') }}
         / count(demand_quantity) over (partition by grain, entity_id) as mean_demand_per_period,
-        {{ exact_sum('nonzero_demand_quantity', over='partition by grain, entity_id') }}
+        {{ ordered_sum('nonzero_demand_quantity', 'window_period_number', 'grain, entity_id') }}
         / nullif(count(nonzero_demand_quantity) over (partition by grain, entity_id), 0) as mean_nonzero_demand,
-        {{ exact_sum('decay_weight * demand_quantity', over='partition by grain, entity_id') }}
-        / {{ exact_sum('decay_weight', over='partition by grain, entity_id') }} as mean_demand_decayed
+        {{ ordered_sum('decay_weight * demand_quantity', 'window_period_number', 'grain, entity_id') }}
+        / {{ ordered_sum('decay_weight', 'window_period_number', 'grain, entity_id') }} as mean_demand_decayed
     from series
 ),
 
@@ -91,16 +91,20 @@ entity_sums as (
         max(mean_demand_per_period) as mean_demand_per_period,
         max(mean_nonzero_demand) as mean_nonzero_demand,
         max(mean_demand_decayed) as mean_demand_decayed,
-        {{ exact_sum('(demand_quantity - mean_demand_per_period) * (demand_quantity - mean_demand_per_period)') }}
-            as sum_of_squares,
-        {{ exact_sum(
-            '(nonzero_demand_quantity - mean_nonzero_demand) * (nonzero_demand_quantity - mean_nonzero_demand)'
+        {{ ordered_sum(
+            '(demand_quantity - mean_demand_per_period) * (demand_quantity - mean_demand_per_period)',
+            'window_period_number'
+        ) }} as sum_of_squares,
+        {{ ordered_sum(
+            '(nonzero_demand_quantity - mean_nonzero_demand) * (nonzero_demand_quantity - mean_nonzero_demand)',
+            'window_period_number'
         ) }} as sum_of_squares_nonzero,
-        {{ exact_sum(
-            'decay_weight * (demand_quantity - mean_demand_decayed) * (demand_quantity - mean_demand_decayed)'
+        {{ ordered_sum(
+            'decay_weight * (demand_quantity - mean_demand_decayed) * (demand_quantity - mean_demand_decayed)',
+            'window_period_number'
         ) }} as sum_of_squares_decayed,
-        {{ exact_sum('decay_weight') }} as decay_weight_sum,
-        {{ exact_sum('decay_weight * decay_weight') }} as decay_weight_square_sum
+        {{ ordered_sum('decay_weight', 'window_period_number') }} as decay_weight_sum,
+        {{ ordered_sum('decay_weight * decay_weight', 'window_period_number') }} as decay_weight_square_sum
     from series_means
     group by grain, entity_id
 ),
