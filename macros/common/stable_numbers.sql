@@ -20,23 +20,14 @@
 
 
 {#
-    ordered_sum(expression, order_by, partition_by=none): the sum of a double
-    expression added in the order of `order_by` (a key unique within the
-    group), so the result is the same on every run at full double precision.
-    Used where values span many orders of magnitude (decay weights down to
-    1e-16, their squares), which exact_sum's 10 decimal places would cut off.
-    As an aggregate it sums a list ordered by the key; with partition_by it is
-    a window sum over the whole partition, framed in key order.
+    ordered_sum(expression, order_by): aggregate sum of a double expression
+    added in the order of `order_by` (a key unique within the group), so the
+    result is the same on every run at full double precision. Used where
+    values span many orders of magnitude (decay weights down to 1e-16, their
+    squares), which exact_sum's 10 decimal places would cut off.
 #}
-{% macro ordered_sum(expression, order_by, partition_by=none) -%}
-    {%- if partition_by is none -%}
-        list_sum(list({{ expression }} order by {{ order_by }}))
-    {%- else -%}
-        sum({{ expression }}) over (
-            partition by {{ partition_by }} order by {{ order_by }}
-            rows between unbounded preceding and unbounded following
-        )
-    {%- endif -%}
+{% macro ordered_sum(expression, order_by) -%}
+    list_sum(list({{ expression }} order by {{ order_by }}))
 {%- endmacro %}
 
 

@@ -67,16 +67,30 @@ series as (
     cross join window_size
 ),
 
+series_totals as (
+    select
+        grain,
+        entity_id,
+        {{ ordered_sum('demand_quantity', 'window_period_number') }}
+        / count(demand_quantity) as mean_demand_per_period,
+        {{ ordered_sum('nonzero_demand_quantity', 'window_period_number') }}
+        / nullif(count(nonzero_demand_quantity), 0) as mean_nonzero_demand,
+        {{ ordered_sum('decay_weight * demand_quantity', 'window_period_number') }}
+        / {{ ordered_sum('decay_weight', 'window_period_number') }} as mean_demand_decayed
+    from series
+    group by grain, entity_id
+),
+
 series_means as (
     select
-        *,
-        {{ ordered_sum('demand_quantity', 'window_period_number', 'grain, entity_id') }}
-        / count(demand_quantity) over (partition by grain, entity_id) as mean_demand_per_period,
-        {{ ordered_sum('nonzero_demand_quantity', 'window_period_number', 'grain, entity_id') }}
-        / nullif(count(nonzero_demand_quantity) over (partition by grain, entity_id), 0) as mean_nonzero_demand,
-        {{ ordered_sum('decay_weight * demand_quantity', 'window_period_number', 'grain, entity_id') }}
-        / {{ ordered_sum('decay_weight', 'window_period_number', 'grain, entity_id') }} as mean_demand_decayed
+        series.*,
+        series_totals.mean_demand_per_period,
+        series_totals.mean_nonzero_demand,
+        series_totals.mean_demand_decayed
     from series
+    inner join series_totals
+        on series.grain = series_totals.grain
+            and series.entity_id = series_totals.entity_id
 ),
 
 entity_sums as (
