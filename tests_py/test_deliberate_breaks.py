@@ -32,9 +32,9 @@ ANALYSIS_PERIODS = "models/intermediate/segmentation/int_analysis_periods.sql"
 OUTLIER_MACRO = "macros/segmentation/robust_outlier_bounds.sql"
 WINDOW_UNIT_TESTS = ("analysis_window_boundaries_monthly", "analysis_window_excludes_straddling_periods")
 OUTLIER_UNIT_TESTS = ("outlier_limits_at_the_boundaries",)
-REFERENCE_DATE = """cast('{{ var("reference_date") }}' as date)"""
-WINDOW_START = "-1 * var('analysis_window_months') | int"
-RATIO_FLOOR = "greatest({{ k }} * scale_value, ln({{ var('outlier_min_ratio_to_median') | float }}))"
+REFERENCE_DATE = "reference.reference_date"
+WINDOW_START = "'-1 * ' ~ sql_number_var('analysis_window_months')"
+RATIO_FLOOR = "greatest({{ k }} * scale_value, ln({{ sql_number_var('outlier_min_ratio_to_median') }}))"
 MAD_SCALE = "1.4826 * median(deviations.absolute_deviation)"
 
 
@@ -54,18 +54,18 @@ class Break:
 
 UNIT_TEST_BREAKS = {
     "window_starts_one_month_earlier": Break(
-        (Patch(ANALYSIS_PERIODS, WINDOW_START, "-1 * (var('analysis_window_months') | int + 1)"),),
+        (Patch(ANALYSIS_PERIODS, WINDOW_START, "'-1 * (1 + ' ~ sql_number_var('analysis_window_months') ~ ')'"),),
         WINDOW_UNIT_TESTS,
     ),
     "window_ends_one_month_later": Break(
         (Patch(ANALYSIS_PERIODS, f"period_end_date <= {REFERENCE_DATE}",
-               "period_end_date <= {{ dbt.dateadd('month', 1, \"cast('\" ~ var('reference_date') ~ \"' as date)\") }}"),),
+               "period_end_date <= {{ dbt.dateadd('month', 1, 'reference.reference_date') }}"),),
         WINDOW_UNIT_TESTS,
     ),
     "window_shifted_one_month_earlier": Break(
         (Patch(ANALYSIS_PERIODS, f"period_end_date <= {REFERENCE_DATE}",
-               "period_end_date <= {{ dbt.dateadd('month', -1, \"cast('\" ~ var('reference_date') ~ \"' as date)\") }}"),
-         Patch(ANALYSIS_PERIODS, WINDOW_START, "-1 * (var('analysis_window_months') | int + 1)")),
+               "period_end_date <= {{ dbt.dateadd('month', -1, 'reference.reference_date') }}"),
+         Patch(ANALYSIS_PERIODS, WINDOW_START, "'-1 * (1 + ' ~ sql_number_var('analysis_window_months') ~ ')'")),
         WINDOW_UNIT_TESTS,
     ),
     "outlier_ratio_floor_removed": Break(

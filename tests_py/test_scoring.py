@@ -42,8 +42,13 @@ def project_var(name: str, default: object) -> object:
 
 
 def mid_rank_percentile(values: pd.Series, higher_is_better: bool = True) -> pd.Series:
-    """0..1 percent rank with ties at their average rank; a single value (or all equal) gives 0.5."""
-    ranks = values.rank(method="average", ascending=higher_is_better)
+    """0..1 percent rank with ties at their average rank; a single value (or all equal) gives 0.5.
+
+    Values are ranked rounded to var comparison_decimal_places, so values equal but for floating-point
+    noise tie (doc block stable_numbers).
+    """
+    decimals = int(project_var("comparison_decimal_places", 9))
+    ranks = values.round(decimals).rank(method="average", ascending=higher_is_better)
     count = values.notna().sum()
     if count == 1:
         return ranks.where(ranks.isna(), 0.5)

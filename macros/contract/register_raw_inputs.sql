@@ -33,7 +33,7 @@
 
 
 {% macro raw_contract_columns(node) %}
-    {#- [{name, data_type, required}] in the order declared in the sources file. -#}
+    {#- [{name, data_type, required, min_value}] in the order declared in the sources file. -#}
     {%- set columns = [] -%}
     {%- for column in node.columns.values() -%}
         {%- set meta = column.meta or {} -%}
@@ -43,7 +43,8 @@
         {%- do columns.append({
             'name': column.name | lower,
             'data_type': (column.data_type or 'varchar') | lower,
-            'required': meta.get('required', false)
+            'required': meta.get('required', false),
+            'min_value': meta.get('min_value')
         }) -%}
     {%- endfor -%}
     {{ return(columns) }}
@@ -115,12 +116,28 @@
         {{ return(none) }}
     {%- endif -%}
 
+    {#- A file DuckDB cannot read as it stands stops here with a message that says what to do. -#}
+    {%- do raw_check_file_readable(file, entity) -%}
+
     {#- Which contract columns the file has (names compared case-insensitively, trimmed). -#}
     {%- set described = run_query('describe select * from ' ~ raw_reader(file)) -%}
     {%- set present = {} -%}
+    {%- set file_types = {} -%}
     {%- for row in described.rows -%}
         {%- do present.update({row[0] | trim | lower: row[0]}) -%}
+        {%- do file_types.update({row[0] | trim | lower: row[1] | upper}) -%}
     {%- endfor -%}
+    {%- if file.format == 'parquet' -%}
+        {%- for column in contract if column.name in present and column.data_type == 'varchar'
+                and column.name.endswith('_id') and file_types[column.name] != 'VARCHAR' -%}
+            {%- do exceptions.raise_compiler_error(
+                "Input contract: id column '" ~ present[column.name] ~ "' in file " ~ file.path ~ " is stored as "
+                ~ file_types[column.name] ~ ", not as text. Ids are kept as text so that 000123 stays 000123; a numeric"
+                ~ " column has already lost its leading zeros. Write the column as a string in the Parquet file"
+                ~ " (for example pandas df['" ~ present[column.name] ~ "'].astype('string') before to_parquet, or a"
+                ~ " cast to varchar in the export query) from the source system's text ids.") -%}
+        {%- endfor -%}
+    {%- endif -%}
     {%- set select_list = [] -%}
     {%- set missing_optional = [] -%}
     {%- for column in contract -%}
@@ -152,9 +169,9 @@
         ~ ", '" ~ file.path | replace("'", "''") ~ "' as _source_file, cast(" ~ row_number
         ~ ' as bigint) as _source_row_number from ' ~ raw_reader(file)) -%}
 
-    {#- Row count and type check of required columns: one scan for all of them. -#}
+    {#- Row count and type check of the non-text columns (required and optional): one scan for all of them. -#}
     {%- set checks = [] -%}
-    {%- for column in contract if column.required and column.data_type != 'varchar' -%}
+    {%- for column in contract if column.data_type != 'varchar' and column.name in present -%}
         {%- do checks.append(column) -%}
     {%- endfor -%}
     {%- set measures = ['count(*)'] -%}
@@ -177,7 +194,17 @@
     {%- for column in checks -%}
         {%- set non_null = result.rows[0][loop.index0 * 2 + 1] -%}
         {%- set bad = result.rows[0][loop.index0 * 2 + 2] -%}
-        {%- if non_null > 0 and (bad / non_null) > validated_var('contract_type_error_share') -%}
+        {%- if bad > 0 and not column.required -%}
+            {%- set example = run_query(
+                'select ' ~ adapter.quote(column.name) ~ ' from ' ~ relation ~ ' where '
+                ~ adapter.quote(column.name) ~ ' is not null and try_cast(' ~ adapter.quote(column.name)
+                ~ ' as ' ~ column.data_type ~ ') is null limit 1').columns[0].values() | list -%}
+            {%- do log("Input contract WARNING: optional column '" ~ column.name ~ "' in file " ~ file.path
+                ~ " is unparseable in " ~ bad ~ " of " ~ non_null ~ " non-null values (not of type " ~ column.data_type
+                ~ ", for example '" ~ example[0] ~ "'); these values are treated as null and the measures that need them"
+                ~ " stay null. The rows are counted as rows_with_unparseable_optional_value in marts.fct_load_summary."
+                ~ " Fix the extract or its column mapping.", info=true) -%}
+        {%- elif non_null > 0 and (bad / non_null) > validated_var('contract_type_error_share') -%}
             {%- set example = run_query(
                 'select ' ~ adapter.quote(column.name) ~ ' from ' ~ relation ~ ' where '
                 ~ adapter.quote(column.name) ~ ' is not null and try_cast(' ~ adapter.quote(column.name)
@@ -188,4 +215,56 @@
                 ~ example[0] ~ "'). Fix the extract or its column mapping.") -%}
         {%- endif -%}
     {%- endfor -%}
+{% endmacro %}
+
+
+{#
+    raw_check_file_readable(file, entity): stops the build with a message that
+    names the file and says what to do, instead of a raw DuckDB error, when
+      - the file has 0 bytes (a broken export; an empty entity is a header row);
+      - a CSV file is not UTF-8 (DuckDB reads CSV as UTF-8 only);
+      - two columns share a name, compared without regard to case or
+        surrounding spaces (which one would be read is a guess).
+#}
+{% macro raw_check_file_readable(file, entity) %}
+    {%- set quoted = "'" ~ file.path | replace("'", "''") ~ "'" -%}
+    {%- set size = run_query('select size from read_blob(' ~ quoted ~ ')').columns[0].values() | list -%}
+    {%- if size and size[0] == 0 -%}
+        {%- do exceptions.raise_compiler_error(
+            "Input contract: file " ~ file.path ~ " of entity '" ~ entity ~ "' is empty (0 bytes), which is a broken"
+            ~ " export. Export it again; to deliver an entity with no rows, write its header row only.") -%}
+    {%- endif -%}
+    {%- if file.format == 'csv' -%}
+        {#- DuckDB reads CSV as UTF-8 only; decode() of the whole file fails on any other encoding. -#}
+        {%- set decoded = run_query(
+            'select try(decode(content)) is not null from read_blob(' ~ quoted ~ ')').columns[0].values() | list -%}
+        {%- if not decoded[0] -%}
+            {%- do exceptions.raise_compiler_error(
+                "Input contract: file " ~ file.path ~ " of entity '" ~ entity ~ "' is not UTF-8 encoded (it holds bytes"
+                ~ " that are not UTF-8, for example an accented letter saved as Latin-1 or Windows-1252). Export it"
+                ~ " again as UTF-8, or convert it, for example `iconv -f latin1 -t utf-8 " ~ entity ~ ".csv > "
+                ~ entity ~ ".utf8.csv`.") -%}
+        {%- endif -%}
+        {%- set header = run_query('select * from read_csv(' ~ quoted ~ ', header = false, all_varchar = true) limit 1') -%}
+        {%- set names = header.rows[0].values() | list if header.rows | length > 0 else [] -%}
+    {%- else -%}
+        {%- set names = run_query(
+            'select name from parquet_schema(' ~ quoted ~ ') where coalesce(num_children, 0) = 0').columns[0].values() | list -%}
+    {%- endif -%}
+    {%- set seen = {} -%}
+    {%- set duplicates = [] -%}
+    {%- for name in names if name is not none -%}
+        {%- set key = name | trim | lower -%}
+        {%- if key in seen -%}
+            {%- do duplicates.append("'" ~ seen[key] ~ "' and '" ~ name ~ "'") -%}
+        {%- else -%}
+            {%- do seen.update({key: name}) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if duplicates -%}
+        {%- do exceptions.raise_compiler_error(
+            "Input contract: file " ~ file.path ~ " of entity '" ~ entity ~ "' has duplicate column names (compared"
+            ~ " without regard to case or spaces): " ~ duplicates | join(', ') ~ ". Keep one column of each name in the"
+            ~ " export; which one to read would be a guess.") -%}
+    {%- endif -%}
 {% endmacro %}

@@ -21,8 +21,9 @@
     entity_id, measure_value, measure_rank, measure_share,
     cumulative_share (share of the positive total up to and including the
     entity), previous_cumulative_share (up to the entity before) and
-    is_non_positive. Ranking: value descending, then entity_id ascending, so
-    ties are deterministic. Non-positive values rank after all positive ones
+    is_non_positive. Ranking: value descending (rounded by comparable()),
+    then entity_id ascending, so ties are deterministic; the sums are exact
+    (exact_sum), so the shares do not depend on the order rows are added in. Non-positive values rank after all positive ones
     and add nothing to the cumulative share.
 #}
 {% macro abc_cumulative_shares(relation, value_column) -%}
@@ -43,17 +44,22 @@
             coalesce({{ value_column }}, 0) <= 0 as is_non_positive,
             row_number() over (
                 partition by grain
-                order by case when {{ value_column }} > 0 then 0 else 1 end, {{ value_column }} desc, entity_id
+                order by
+                    case when {{ value_column }} > 0 then 0 else 1 end,
+                    {{ comparable(value_column) }} desc,
+                    entity_id
             ) as measure_rank,
             case when {{ value_column }} > 0 then {{ value_column }} else 0 end
-            / nullif(sum(case when {{ value_column }} > 0 then {{ value_column }} else 0 end)
-                over (partition by grain), 0) as measure_share,
-            sum(case when {{ value_column }} > 0 then {{ value_column }} else 0 end) over (
-                partition by grain
-                order by case when {{ value_column }} > 0 then 0 else 1 end, {{ value_column }} desc, entity_id
-                rows between unbounded preceding and current row
-            ) / nullif(sum(case when {{ value_column }} > 0 then {{ value_column }} else 0 end)
-                over (partition by grain), 0) as cumulative_share
+            / nullif({{ exact_sum(
+                'case when ' ~ value_column ~ ' > 0 then ' ~ value_column ~ ' else 0 end', over='partition by grain'
+            ) }}, 0) as measure_share,
+            {{ exact_sum(
+                'case when ' ~ value_column ~ ' > 0 then ' ~ value_column ~ ' else 0 end',
+                over='partition by grain order by case when ' ~ value_column ~ ' > 0 then 0 else 1 end, '
+                ~ comparable(value_column) ~ ' desc, entity_id rows between unbounded preceding and current row'
+            ) }} / nullif({{ exact_sum(
+                'case when ' ~ value_column ~ ' > 0 then ' ~ value_column ~ ' else 0 end', over='partition by grain'
+            ) }}, 0) as cumulative_share
         from {{ relation }}
     ) as shares
 {%- endmacro %}

@@ -33,12 +33,14 @@
     scores 1 and the smallest 0 (reversed when higher_is_better is false);
     tied values share the middle of their ranks, so a dimension on which all
     entities are equal gives each of them the same 0.5 (the middle), as does
-    a partition with a single entity. Null stays null (not ranked).
+    a partition with a single entity. Null stays null (not ranked). Values
+    are ranked rounded by comparable() (var comparison_decimal_places), so
+    two values that differ only by floating-point noise tie.
 #}
 {% macro mid_rank_percentile(column, partition_by, higher_is_better=true) -%}
     {%- set direction = 'asc' if higher_is_better else 'desc' -%}
     {%- set ranked_window -%}
-        partition by {{ partition_by }}, {{ column }} is null order by {{ column }} {{ direction }}
+        partition by {{ partition_by }}, {{ column }} is null order by {{ comparable(column) }} {{ direction }}
     {%- endset -%}
     case
         when {{ column }} is not null then coalesce(

@@ -148,17 +148,31 @@
     0 for a single value, which shows no variation). Null without values.
     The database's one-pass (Welford) aggregates give exactly 0 for a
     constant series, where a mean-then-deviations sum can leave rounding
-    noise of 1e-16.
+    noise of 1e-16. The values are aggregated as a list in period order
+    (window_period_number), so the result does not depend on how threads
+    split the rows (doc block stable_numbers).
 #}
 {% macro series_variance(column) -%}
+    {%- set values = 'list(' ~ column ~ ' order by window_period_number)' -%}
     {%- if cv_deviation() == 'population' -%}
-        var_pop({{ column }})
+        list_var_pop({{ values }})
     {%- else -%}
         case
-            when count({{ column }}) > 1 then var_samp({{ column }})
+            when count({{ column }}) > 1 then list_var_samp({{ values }})
             when count({{ column }}) = 1 then 0
         end
     {%- endif -%}
+{%- endmacro %}
+
+
+{#
+    series_mean(column): aggregate mean of the non-null values of <column>
+    within an entity's demand series, added in period order
+    (window_period_number) so the result is the same on every run at full
+    double precision (doc block stable_numbers).
+#}
+{% macro series_mean(column) -%}
+    list_avg(list({{ column }} order by window_period_number))
 {%- endmacro %}
 
 

@@ -76,7 +76,10 @@ sales_regions_resolved as (
     qualify
         row_number() over (
             partition by sales_region_candidates.customer_key
-            order by sales_region_precedence.precedence_rank, sales_region_candidates.source_system
+            order by
+                sales_region_precedence.precedence_rank,
+                sales_region_candidates.source_system,
+                sales_region_candidates.sales_region
         ) = 1
 ),
 

@@ -119,7 +119,10 @@ parents_resolved as (
     qualify
         row_number() over (
             partition by parent_candidates.ship_to_key
-            order by parent_precedence.precedence_rank, parent_candidates.source_system
+            order by
+                parent_precedence.precedence_rank,
+                parent_candidates.source_system,
+                parent_candidates.parent_customer_key
         ) = 1
 ),
 

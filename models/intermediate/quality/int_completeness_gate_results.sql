@@ -8,6 +8,15 @@
                             worst one is the measured value;
       last_period           the last reporting month ending on or before
                             the reference date (int_reference_date).
+    The measure share_of_rows_usable is taken on every input file as a whole
+    (int_load_rows_counted) at two scopes:
+      entity                every input entity on its own: rows not
+                            quarantined / rows read; the worst entity counts;
+      entity_reason         every entity and rejection reason on its own:
+                            rows not quarantined for that reason / rows read;
+                            the worst pair counts, so 40% unparseable
+                            quantities stop the build naming order_lines and
+                            unparseable.
     The generic test completeness_gate fails the build on a failed gate; see
     the doc block completeness_gates. A gate with nothing to measure says in
     its message which window was empty, the data's date range and how to set
@@ -28,6 +37,11 @@ order_lines as (
 
 reference as (
     select * from {{ ref('int_reference_date') }}
+),
+
+load_rows as (
+    select * from {{ ref('int_load_rows_counted') }}
+    where rows_read > 0
 ),
 
 business_units as (
@@ -119,7 +133,36 @@ business_unit_presence as (
     group by business_units.business_unit_id
 ),
 
+entity_rows as (
+    select
+        'entity' as scope,
+        entity || ' (' || coalesce(source_file, 'no file') || ')' as measured_at,
+        rows_read - coalesce(rows_quarantined, 0) as numerator,
+        rows_read as denominator
+    from load_rows
+    {%- for reason in contract_rejection_reasons() %}
+        union all
+        select
+            'entity_reason' as scope,
+            entity || ', reason {{ reason }}' as measured_at,
+            rows_read - coalesce(rows_{{ reason }}, 0) as numerator,
+            rows_read as denominator
+        from load_rows
+    {%- endfor %}
+),
+
 observations as (
+    select
+        'share_of_rows_usable' as measure,
+        scope,
+        measured_at,
+        numerator,
+        denominator,
+        cast(null as {{ dbt.type_string() }}) as missing_members
+    from entity_rows
+
+    union all
+
     select
         measure,
         'business_unit_period' as scope,

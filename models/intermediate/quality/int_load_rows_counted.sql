@@ -10,10 +10,7 @@
     a key are resolved by the models that read them.
 #}
 {%- set entities = staged_entities() -%}
-{%- set reasons = [
-    'missing_required', 'unparseable', 'conflicting_duplicate_key', 'unknown_business_unit',
-    'unknown_customer', 'unknown_product', 'missing_fx_rate',
-] -%}
+{%- set reasons = contract_rejection_reasons() -%}
 
 with
 
@@ -39,7 +36,10 @@ all_rows as (
         entity,
         source_file,
         is_exact_duplicate,
-        split_part(rejection_reason, ':', 1) as rejection_reason
+        split_part(rejection_reason, ':', 1) as rejection_reason,
+        unparseable_optional_columns is not null
+        and rejection_reason is null
+        and not is_exact_duplicate as has_unparseable_optional_value
     from staged_rows
 ),
 
@@ -52,7 +52,8 @@ counted as (
         {%- for reason in reasons %}
             count(case when rejection_reason = '{{ reason }}' then 1 end) as rows_{{ reason }},
         {%- endfor %}
-        count(case when is_exact_duplicate then 1 end) as exact_duplicates_removed
+        count(case when is_exact_duplicate then 1 end) as exact_duplicates_removed,
+        count(case when has_unparseable_optional_value then 1 end) as rows_with_unparseable_optional_value
     from all_rows
     group by entity
 ),
@@ -70,7 +71,8 @@ final as (
         {%- for reason in reasons %}
             coalesce(counted.rows_{{ reason }}, 0) as rows_{{ reason }},
         {%- endfor %}
-        coalesce(counted.rows_quarantined, 0) as rows_quarantined
+        coalesce(counted.rows_quarantined, 0) as rows_quarantined,
+        coalesce(counted.rows_with_unparseable_optional_value, 0) as rows_with_unparseable_optional_value
     from entities
     left join counted
         on entities.entity = counted.entity

@@ -1,7 +1,7 @@
 {#
     Every row read in this load, of every staged entity, in one relation: its
-    entity, key, final rejection reason (null when usable) and whether it is
-    an exact copy removed from use. The entities are those of the registry
+    entity, key, final rejection reason (null when usable), whether it is
+    an exact copy removed from use, and which optional columns did not parse. The entities are those of the registry
     staged_entities() (derived from the input contract, not listed here), each
     read from its rows model: the staging model, or int_order_lines_validated
     for order lines, whose cross-entity checks replace staging's reasons.
@@ -37,7 +37,8 @@ with
             and rejection_reason is null as is_exact_duplicate,
             source_file,
             source_row_number,
-            source_row
+            source_row,
+            unparseable_optional_columns
         from {{ ref(entity.rows_model) }}
     ),
 
@@ -57,7 +58,8 @@ unioned as (
             false as is_exact_duplicate,
             cast(null as {{ dbt.type_string() }}) as source_file,
             cast(null as bigint) as source_row_number,
-            cast(null as {{ dbt.type_string() }}) as source_row
+            cast(null as {{ dbt.type_string() }}) as source_row,
+            cast(null as {{ dbt.type_string() }}) as unparseable_optional_columns
         where false
     {%- endif %}
 ),
@@ -71,7 +73,8 @@ final as (
         is_exact_duplicate,
         source_file,
         source_row_number,
-        source_row
+        source_row,
+        unparseable_optional_columns
     from unioned
 )
 

@@ -34,14 +34,14 @@ lines_in_window as (
             window_period_number,
             period_key,
             window_period_count,
-            sum(case when counts_in_value then revenue_rep_ccy else 0 end) as revenue_rep_ccy,
-            sum(case when counts_in_value then gross_margin_rep_ccy else 0 end) as gross_margin_rep_ccy,
-            sum(case when counts_in_value then quantity else 0 end) as volume_quantity,
+            {{ exact_sum('case when counts_in_value then revenue_rep_ccy else 0 end') }} as revenue_rep_ccy,
+            {{ exact_sum('case when counts_in_value then gross_margin_rep_ccy else 0 end') }} as gross_margin_rep_ccy,
+            {{ exact_sum('case when counts_in_value then quantity else 0 end') }} as volume_quantity,
             count(case when counts_in_value then 1 end) as order_line_count,
             count(case when counts_in_value and gross_margin_rep_ccy is null then 1 end) as lines_without_cost_count,
-            sum(case when counts_in_variability then quantity else 0 end) as demand_quantity,
-            sum(case when is_return then -quantity else 0 end) as returned_quantity,
-            sum(case when is_return then -revenue_rep_ccy else 0 end) as returned_revenue_rep_ccy,
+            {{ exact_sum('case when counts_in_variability then quantity else 0 end') }} as demand_quantity,
+            {{ exact_sum('case when is_return then -quantity else 0 end') }} as returned_quantity,
+            {{ exact_sum('case when is_return then -revenue_rep_ccy else 0 end') }} as returned_revenue_rep_ccy,
             count(case when is_outlier then 1 end) as outlier_line_count
         from lines_in_window
         group by 1, 2, 3, 4, 5

@@ -137,13 +137,25 @@ series as (
     cross join window_size
 ),
 
+series_totals as (
+    select
+        grain,
+        entity_id,
+        {{ ordered_sum('decay_weight * demand_quantity', 'window_period_number') }}
+        / {{ ordered_sum('decay_weight', 'window_period_number') }} as mean_demand_decayed
+    from series
+    group by grain, entity_id
+),
+
 series_means as (
     select
-        *,
-        case when is_demand_period then demand_quantity end as nonzero_demand_quantity,
-        sum(decay_weight * demand_quantity) over (partition by grain, entity_id)
-        / sum(decay_weight) over (partition by grain, entity_id) as mean_demand_decayed
+        series.*,
+        case when series.is_demand_period then series.demand_quantity end as nonzero_demand_quantity,
+        series_totals.mean_demand_decayed
     from series
+    inner join series_totals
+        on series.grain = series_totals.grain
+            and series.entity_id = series_totals.entity_id
 ),
 
 entity_sums as (
@@ -151,15 +163,17 @@ entity_sums as (
         grain,
         entity_id,
         count(*) as series_period_count,
-        avg(demand_quantity) as mean_demand_per_period,
+        {{ series_mean('demand_quantity') }} as mean_demand_per_period,
         {{ series_variance('demand_quantity') }} as variance_demand_per_period,
-        avg(nonzero_demand_quantity) as mean_nonzero_demand,
+        {{ series_mean('nonzero_demand_quantity') }} as mean_nonzero_demand,
         {{ series_variance('nonzero_demand_quantity') }} as variance_nonzero_demand,
         max(mean_demand_decayed) as mean_demand_decayed,
-        sum(decay_weight * (demand_quantity - mean_demand_decayed) * (demand_quantity - mean_demand_decayed))
-            as sum_of_squares_decayed,
-        sum(decay_weight) as decay_weight_sum,
-        sum(decay_weight * decay_weight) as decay_weight_square_sum
+        {{ ordered_sum(
+            'decay_weight * (demand_quantity - mean_demand_decayed) * (demand_quantity - mean_demand_decayed)',
+            'window_period_number'
+        ) }} as sum_of_squares_decayed,
+        {{ ordered_sum('decay_weight', 'window_period_number') }} as decay_weight_sum,
+        {{ ordered_sum('decay_weight * decay_weight', 'window_period_number') }} as decay_weight_square_sum
     from series_means
     group by grain, entity_id
 ),

@@ -31,19 +31,21 @@ final as (
     select
         grain,
         entity_id,
-        sum(revenue_rep_ccy) as revenue_rep_ccy,
-        case when sum(lines_without_cost_count) = 0 then sum(gross_margin_rep_ccy) end as gross_margin_rep_ccy,
-        sum(volume_quantity) as volume_quantity,
-        sum(order_line_count) as order_line_count,
-        sum(decay_weight * revenue_rep_ccy) as revenue_decayed_rep_ccy,
+        {{ exact_sum('revenue_rep_ccy') }} as revenue_rep_ccy,
         case
-            when sum(lines_without_cost_count) = 0 then sum(decay_weight * gross_margin_rep_ccy)
+            when sum(lines_without_cost_count) = 0 then {{ exact_sum('gross_margin_rep_ccy') }}
+        end as gross_margin_rep_ccy,
+        {{ exact_sum('volume_quantity') }} as volume_quantity,
+        sum(order_line_count) as order_line_count,
+        {{ exact_sum('decay_weight * revenue_rep_ccy') }} as revenue_decayed_rep_ccy,
+        case
+            when sum(lines_without_cost_count) = 0 then {{ exact_sum('decay_weight * gross_margin_rep_ccy') }}
         end as gross_margin_decayed_rep_ccy,
-        sum(decay_weight * volume_quantity) as volume_decayed_quantity,
-        sum(decay_weight * order_line_count) as order_line_decayed_count,
+        {{ exact_sum('decay_weight * volume_quantity') }} as volume_decayed_quantity,
+        {{ exact_sum('decay_weight * order_line_count') }} as order_line_decayed_count,
         sum(lines_without_cost_count) as lines_without_cost_count,
-        sum(returned_quantity) as returned_quantity,
-        sum(returned_revenue_rep_ccy) as returned_revenue_rep_ccy,
+        {{ exact_sum('returned_quantity') }} as returned_quantity,
+        {{ exact_sum('returned_revenue_rep_ccy') }} as returned_revenue_rep_ccy,
         sum(outlier_line_count) as outlier_line_count,
         min(case when order_line_count > 0 or demand_quantity <> 0 then window_period_number end)
             as first_period_number,

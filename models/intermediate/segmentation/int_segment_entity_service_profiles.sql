@@ -129,13 +129,13 @@ line_facts as (
             count(case when counts_in_value then 1 end) as order_line_count,
             count(has_requested_date) as requested_date_line_count,
             count(is_short_lead_time_request) as short_lead_time_line_count,
-            sum(geography_revenue_rep_ccy) as geography_revenue_rep_ccy,
-            sum(geography_revenue_rep_ccy * import_complexity)
-            / nullif(sum(geography_revenue_rep_ccy), 0) as import_complexity_weighted,
-            sum(geography_revenue_rep_ccy * regional_risk)
-            / nullif(sum(geography_revenue_rep_ccy), 0) as regional_risk_weighted,
-            sum(case when is_default_country then geography_revenue_rep_ccy else 0 end)
-            / nullif(sum(geography_revenue_rep_ccy), 0) as default_country_revenue_share,
+            {{ exact_sum('geography_revenue_rep_ccy') }} as geography_revenue_rep_ccy,
+            {{ exact_sum('geography_revenue_rep_ccy * import_complexity') }}
+            / nullif({{ exact_sum('geography_revenue_rep_ccy') }}, 0) as import_complexity_weighted,
+            {{ exact_sum('geography_revenue_rep_ccy * regional_risk') }}
+            / nullif({{ exact_sum('geography_revenue_rep_ccy') }}, 0) as regional_risk_weighted,
+            {{ exact_sum('case when is_default_country then geography_revenue_rep_ccy else 0 end') }}
+            / nullif({{ exact_sum('geography_revenue_rep_ccy') }}, 0) as default_country_revenue_share,
             count(distinct case when geography_revenue_rep_ccy > 0 then country_code end) as customer_country_count
         from line_facts
         group by {{ segment_entity_id(grain) }}

@@ -94,6 +94,7 @@ final as (
         has_known_business_unit,
         has_known_customer,
         has_known_product,
+        unparseable_optional_columns,
         source_row,
         source_file,
         source_row_number,

@@ -39,7 +39,9 @@ final as (
         rows_unknown_business_unit,
         rows_unknown_customer,
         rows_unknown_product,
-        rows_missing_fx_rate
+        rows_missing_fx_rate,
+        rows_out_of_range,
+        rows_with_unparseable_optional_value
     from counted
 )
 

@@ -12,6 +12,7 @@ renamed as (
         coalesce(try_cast(is_key_account as boolean), false) as is_key_account,
         sales_region,
         {{ contract_rejection_reason('crm', 'crm_accounts') }} as rejection_reason,
+        {{ contract_unparseable_optional_columns('crm', 'crm_accounts') }} as unparseable_optional_columns,
         {{ contract_source_row('crm', 'crm_accounts') }} as source_row,
         _source_file as source_file,
         _source_row_number as source_row_number

@@ -14,6 +14,7 @@ renamed as (
         contact_name,
         contact_email,
         {{ contract_rejection_reason('erp', 'customers') }} as rejection_reason,
+        {{ contract_unparseable_optional_columns('erp', 'customers') }} as unparseable_optional_columns,
         {{ contract_source_row('erp', 'customers') }} as source_row,
         _source_file as source_file,
         _source_row_number as source_row_number

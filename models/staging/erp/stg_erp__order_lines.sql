@@ -21,6 +21,7 @@ renamed as (
         try_cast(unit_cost as double) as unit_cost_doc_ccy,
         upper(currency_code) as currency_code,
         {{ contract_rejection_reason('erp', 'order_lines') }} as rejection_reason,
+        {{ contract_unparseable_optional_columns('erp', 'order_lines') }} as unparseable_optional_columns,
         {{ contract_source_row('erp', 'order_lines') }} as source_row,
         _source_file as source_file,
         _source_row_number as source_row_number

@@ -14,6 +14,7 @@ renamed as (
         try_cast(freight_cost as double) as freight_cost_rep_ccy,
         try_cast(handling_cost as double) as handling_cost_rep_ccy,
         {{ contract_rejection_reason('wms', 'deliveries') }} as rejection_reason,
+        {{ contract_unparseable_optional_columns('wms', 'deliveries') }} as unparseable_optional_columns,
         {{ contract_source_row('wms', 'deliveries') }} as source_row,
         _source_file as source_file,
         _source_row_number as source_row_number

@@ -12,6 +12,7 @@ renamed as (
         logistics_unit,
         upper(country_code) as country_code,
         {{ contract_rejection_reason('wms', 'ship_tos') }} as rejection_reason,
+        {{ contract_unparseable_optional_columns('wms', 'ship_tos') }} as unparseable_optional_columns,
         {{ contract_source_row('wms', 'ship_tos') }} as source_row,
         _source_file as source_file,
         _source_row_number as source_row_number
