@@ -57,6 +57,9 @@ ORDER_LINES = [
     ("EU01,O8,1,2025-01-10,999,,P1,1,10,,,", "unknown_customer", False),
     ("EU01,O9,1,2025-01-10,001,,P9,1,10,,,", "unknown_product", False),
     ("US01,O10,1,2025-01-15,C-8,,P1,-1,10,,,", None, False),                     # a return, no CRM record
+    ("EU01,O11,1,2025-01-10,001,,P1,NaN,10,,,", "out_of_range:quantity", False),  # NaN parses, is not finite
+    ("EU01,O12,1,2025-01-10,001,,P1,1,-10,,,", "out_of_range:unit_price", False), # negative price
+    ("EU01,O13,1,2025-01-10,001,,P1,1e308,10,,,", "out_of_range:quantity", False),  # above contract_max_abs_value
 ]
 ORDER_LINES_HEADER = ("business_unit_id,order_id,order_line_number,order_date,customer_id,ship_to_id,product_id,"
                       "quantity,unit_price,unit_cost,currency_code,channel")

@@ -19,7 +19,7 @@
 # --- var specs (YAML; read by supplyseg.config_reference too) ---
 raw_path: {type: text, pattern: '.+'}
 contract_type_error_share: {type: number, min: 0, max: 1}
-contract_max_abs_value: {type: number, above: 0, max: 1.0e300}
+contract_max_abs_value: {type: number, above: 0, max: 1.0e+300}
 comparison_decimal_places: {type: integer, min: 0, max: 12}
 run_id: {type: text, pattern: '[A-Za-z0-9_.:+@/=-]{1,200}', nullable: true}
 reference_date: {type: date, words: [auto]}

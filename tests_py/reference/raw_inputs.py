@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from reference.settings import PROJECT_DIR
+from reference.settings import PROJECT_DIR, project_vars
 
 SOURCES_GLOB = "models/staging/*/_*__sources.yml"
 DATE_PATTERN = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T].*)?$")
@@ -42,6 +42,14 @@ class ContractColumn:
     name: str
     data_type: str
     required: bool
+    min_value: float | None = None
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.data_type in NUMERIC_TYPES or self.data_type.startswith(("decimal", "numeric"))
+
+
+NUMERIC_TYPES = ("double", "float", "real", "integer", "bigint", "smallint", "hugeint")
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,7 @@ def contract() -> dict[str, ContractEntity]:
                         name=column["name"].lower(),
                         data_type=(column.get("data_type") or "varchar").lower(),
                         required=bool(meta.get("required", False)),
+                        min_value=float(meta["min_value"]) if meta.get("min_value") is not None else None,
                     ))
                 name = table.get("identifier") or table["name"]
                 entities[name] = ContractEntity(
@@ -167,8 +176,30 @@ def read_entity(raw_path: Path, entity: str) -> pd.DataFrame:
             continue
         bad = frame[column.name].notna() & parse(frame[column.name], column.data_type).isna()
         reason = reason.where(reason.notna() | ~bad, f"unparseable:{column.name}")
+    # out_of_range (docs integration_rules, README): a number of any numeric column, required or optional,
+    # that is NaN or infinite, larger in magnitude than var contract_max_abs_value, or below the column's
+    # meta min_value.
+    max_abs = float(project_vars()["contract_max_abs_value"])
+    for column in spec.columns:
+        if not column.is_numeric:
+            continue
+        numbers = [_as_float(text) for text in frame[column.name]]
+        bad = pd.Series([x is not None and (
+            not math.isfinite(x) or abs(x) > max_abs or (column.min_value is not None and x < column.min_value))
+            for x in numbers], index=frame.index, dtype=bool)
+        reason = reason.where(reason.notna() | ~bad, f"out_of_range:{column.name}")
     frame["rejection_reason"] = reason
     return frame
+
+
+def _as_float(text: str | None) -> float | None:
+    """The text as a double the way a cast would read it (NaN and inf included), else None."""
+    if text is None:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def first_valid_rows(frame: pd.DataFrame, key: list[str] | str) -> pd.DataFrame:
