@@ -174,7 +174,9 @@ def read_entity(raw_path: Path, entity: str) -> pd.DataFrame:
     for column in required:
         if column.data_type == "varchar":
             continue
-        bad = frame[column.name].notna() & parse(frame[column.name], column.data_type).isna()
+        parsed = parse(frame[column.name], column.data_type)
+        # None means "does not parse"; a parsed NaN (the text NaN) parses and is judged out_of_range below.
+        bad = frame[column.name].notna() & pd.Series([value is None for value in parsed], index=frame.index)
         reason = reason.where(reason.notna() | ~bad, f"unparseable:{column.name}")
     # out_of_range (docs integration_rules, README): a number of any numeric column, required or optional,
     # that is NaN or infinite, larger in magnitude than var contract_max_abs_value, or below the column's
