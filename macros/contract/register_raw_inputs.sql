@@ -1,8 +1,10 @@
 {#
     The input contract. Runs as on-run-start, before any model: for every table
     declared in the project's sources in schema `raw` it finds <raw_path>/<table>.parquet or
-    .csv, checks it against the declared columns and exposes it as the view
-    raw.<table>, every contract column as text (staging casts and flags them).
+    .csv, checks it against the declared columns and loads it once into the
+    table raw.<table>, every contract column as text (staging casts and flags
+    them). A table, not a view over the file: every staging model, test and
+    check then reads the loaded rows instead of parsing the CSV again.
 
     Stops the build, naming file and column, when
       - a required entity has no file, or both a .csv and a .parquet exist;
@@ -11,14 +13,16 @@
         var('contract_type_error_share') of its non-null values do not parse.
     A required entity whose file has no rows stops the build too. An optional
     entity without a file or with a header only, or an optional column missing
-    from a file, becomes an empty view or a null column, with a warning in the log.
+    from a file, becomes an empty table or a null column, with a warning in the log.
 #}
 {% macro register_raw_inputs() %}
     {%- if not execute -%}
         {{ return('') }}
     {%- endif -%}
     {%- set raw_path = validated_var('raw_path') -%}
-    {%- do run_query('create schema if not exists raw') -%}
+    {#- The raw schema holds only this load: start it afresh (an entity dropped from the folder leaves nothing behind). -#}
+    {%- do run_query('drop schema if exists raw cascade') -%}
+    {%- do run_query('create schema raw') -%}
     {%- set tables = [] -%}
     {%- for node in graph.sources.values() -%}
         {%- if node.package_name == project_name and node.schema == 'raw' -%}
@@ -111,7 +115,7 @@
             {%- do select_list.append('cast(null as varchar) as ' ~ adapter.quote(column.name)) -%}
         {%- endfor -%}
         {%- do run_query(
-            'create or replace view ' ~ relation ~ ' as select ' ~ select_list | join(', ')
+            'create table ' ~ relation ~ ' as select ' ~ select_list | join(', ')
             ~ ", cast(null as varchar) as _source_file, cast(null as bigint) as _source_row_number where false") -%}
         {{ return(none) }}
     {%- endif -%}
@@ -165,7 +169,7 @@
         {%- set row_number = 'row_number() over ()' -%}
     {%- endif -%}
     {%- do run_query(
-        'create or replace view ' ~ relation ~ ' as select ' ~ select_list | join(', ')
+        'create table ' ~ relation ~ ' as select ' ~ select_list | join(', ')
         ~ ", '" ~ file.path | replace("'", "''") ~ "' as _source_file, cast(" ~ row_number
         ~ ' as bigint) as _source_row_number from ' ~ raw_reader(file)) -%}
 
