@@ -185,23 +185,13 @@ def read_entity(raw_path: Path, entity: str) -> pd.DataFrame:
     for column in spec.columns:
         if not column.is_numeric:
             continue
-        numbers = [_as_float(text) for text in frame[column.name]]
+        numbers = [parse_double(text) for text in frame[column.name]]
         bad = pd.Series([x is not None and (
             not math.isfinite(x) or abs(x) > max_abs or (column.min_value is not None and x < column.min_value))
             for x in numbers], index=frame.index, dtype=bool)
         reason = reason.where(reason.notna() | ~bad, f"out_of_range:{column.name}")
     frame["rejection_reason"] = reason
     return frame
-
-
-def _as_float(text: str | None) -> float | None:
-    """The text as a double the way a cast would read it (NaN and inf included), else None."""
-    if text is None:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        return None
 
 
 def first_valid_rows(frame: pd.DataFrame, key: list[str] | str) -> pd.DataFrame:
