@@ -150,8 +150,8 @@ series_totals as (
 series_means as (
     select
         series.*,
-        case when series.is_demand_period then series.demand_quantity end as nonzero_demand_quantity,
-        series_totals.mean_demand_decayed
+        series_totals.mean_demand_decayed,
+        case when series.is_demand_period then series.demand_quantity end as nonzero_demand_quantity
     from series
     inner join series_totals
         on series.grain = series_totals.grain
