@@ -53,9 +53,9 @@ def project_vars() -> dict:
 
 
 @pytest.fixture(scope="module")
-def analysis_periods(project_vars) -> pd.DataFrame:
-    """The analysis periods of the reporting calendar, from the vars alone."""
-    return reference_periods.analysis_periods(project_vars)
+def analysis_periods(small_build, project_vars) -> pd.DataFrame:
+    """The analysis periods of the reporting calendar, from the vars (and the raw files for reference_date auto)."""
+    return reference_periods.analysis_periods(project_vars, small_build.data_dir)
 
 
 @pytest.fixture(scope="module")

@@ -167,7 +167,7 @@ def test_raw_derived_lines_match_on_a_load_with_every_rejection(small_build, tmp
 
 
 def test_raw_derived_periods_match_analysis_periods(small_build) -> None:
-    expected = reference_periods.analysis_periods(project_vars())
+    expected = reference_periods.analysis_periods(project_vars(), small_build.data_dir)
     actual = small_build.query("select * from intermediate.int_analysis_periods order by window_period_number")
     assert len(actual) == len(expected) == int(project_vars()["analysis_window_months"]), (
         f"{len(actual)} analysis periods built, {len(expected)} derived from the vars")
@@ -193,7 +193,7 @@ def test_analysis_periods_match_reference_under_other_windows(small_build, overr
     db_path = tmp_path / "window.duckdb"
     shutil.copyfile(small_build.db_path, db_path)
     run_dbt(
-        ["run", "-s", "int_fiscal_periods", "int_analysis_periods"],
+        ["run", "-s", "int_reference_date", "int_fiscal_periods", "int_analysis_periods"],
         db_path=db_path, raw_path=small_build.data_dir, dbt_vars=overrides, target="ci",
         target_path=tmp_path / "target",
     )

@@ -77,7 +77,7 @@ def window_lines(small_build) -> pd.DataFrame:
     """Usable order lines of the analysis window, derived from the raw files, seeds and vars."""
     values = project_vars()
     lines = reference_lines.consolidated_order_lines(small_build.data_dir, values)
-    return reference_periods.lines_in_window(lines, reference_periods.analysis_periods(values))
+    return reference_periods.lines_in_window(lines, reference_periods.analysis_periods(values, small_build.data_dir))
 
 
 def scored_rows(small_build, grain: str) -> pd.DataFrame:

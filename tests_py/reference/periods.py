@@ -4,8 +4,10 @@
   ``reporting_calendar_pattern``, ``reporting_calendar_start_month``, ``fiscal_week_start_isodow``,
   ``fiscal_year_label``.
 - A demand period (var ``demand_period``) is a fiscal period (``month``) or a fiscal week (``week``).
-- The window holds the whole periods that end on or before var ``reference_date`` and start after
-  ``reference_date`` minus var ``analysis_window_months`` months, numbered 1..N by start date.
+- The window holds the whole periods that end on or before the reference date and start after
+  it minus var ``analysis_window_months`` months, numbered 1..N by start date. The reference date is
+  var ``reference_date`` when it is an ISO date; ``auto`` (the default) is the last order date of the
+  usable order lines (no rejection reason, exact copies left out), derived here from the raw files.
 - A period shorter than var ``min_days_in_demand_period`` days is merged into the period before it
   (into the one after it when it opens the window).
 """
@@ -13,11 +15,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from reference.fiscal_calendar import fiscal_calendar
+from reference.order_lines import validated_order_lines
 
 PERIOD_COLUMNS = ("window_period_number", "period_start_date", "period_end_date", "days_in_period",
                   "merged_short_period_count")
@@ -55,13 +59,27 @@ def calendar_periods(first: dt.date, last: dt.date, values: dict) -> pd.DataFram
     return periods[overlaps].sort_values("period_start_date").reset_index(drop=True)
 
 
-def analysis_periods(values: dict) -> pd.DataFrame:
-    """The analysis window's periods (PERIOD_COLUMNS), from the vars alone."""
-    reference_date = dt.date.fromisoformat(str(values["reference_date"]))
+def reference_date(values: dict, raw_path: Path | None = None) -> dt.date:
+    """The run's reference date: var reference_date as an ISO date, or for ``auto`` the last order date of
+    the usable order lines of the raw files in ``raw_path``."""
+    setting = str(values["reference_date"])
+    if setting != "auto":
+        return dt.date.fromisoformat(setting)
+    if raw_path is None:
+        raise ValueError("reference_date is 'auto': give the raw folder to find the last order date")
+    lines = validated_order_lines(Path(raw_path), values)
+    usable = lines[lines["rejection_reason"].isna() & ~lines["is_exact_duplicate"].astype(bool)]
+    return pd.Timestamp(usable["order_date"].max()).date()
+
+
+def analysis_periods(values: dict, raw_path: Path | None = None) -> pd.DataFrame:
+    """The analysis window's periods (PERIOD_COLUMNS), from the vars (and, for reference_date auto,
+    the raw files in ``raw_path``)."""
+    reference_date_value = reference_date(values, raw_path)
     window_months = int(values["analysis_window_months"])
-    window_floor = months_before(reference_date, window_months)
-    periods = calendar_periods(window_floor, reference_date, values)
-    inside = (periods["period_end_date"] <= pd.Timestamp(reference_date)) & (
+    window_floor = months_before(reference_date_value, window_months)
+    periods = calendar_periods(window_floor, reference_date_value, values)
+    inside = (periods["period_end_date"] <= pd.Timestamp(reference_date_value)) & (
         periods["period_start_date"] > pd.Timestamp(window_floor))
     periods = periods[inside].reset_index(drop=True)
     short = periods["days_in_period"] < int(values["min_days_in_demand_period"])
