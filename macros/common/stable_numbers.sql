@@ -43,5 +43,5 @@
 
 {% macro comparison_decimal_places() -%}
     {#- Checked by validate_vars (a whole number from 0 to 12). -#}
-    {{- validated_var('comparison_decimal_places') | int -}}
+    {{- sql_number_var('comparison_decimal_places') -}}
 {%- endmacro %}

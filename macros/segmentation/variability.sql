@@ -32,7 +32,7 @@
     phased out.
 #}
 {% macro phased_out_after_periods() -%}
-    {{ return(validated_var('phased_out_after_periods') | int) }}
+    {{ return(validated_var('phased_out_after_periods')) }}
 {%- endmacro %}
 
 
