@@ -143,36 +143,33 @@
 
 
 {#
-    series_variance(column): aggregate, the variance of <column> (nulls
-    ignored) by var cv_deviation: population (var_pop) or sample (var_samp;
-    0 for a single value, which shows no variation). Null without values.
-    The database's one-pass (Welford) aggregates give exactly 0 for a
-    constant series, where a mean-then-deviations sum can leave rounding
-    noise of 1e-16. The values are aggregated as a list in period order
-    (window_period_number), so the result does not depend on how threads
-    split the rows (doc block stable_numbers).
+    series_variance(values): the variance of a list of an entity's period
+    values (nulls ignored) by var cv_deviation: population (var_pop) or sample
+    (var_samp; 0 for a single value, which shows no variation). Null without
+    values. The database's one-pass (Welford) aggregates give exactly 0 for a
+    constant series, where a mean-then-deviations sum can leave rounding noise
+    of 1e-16. The list is built in period order, so the result does not depend
+    on how threads split the rows (doc block stable_numbers).
 #}
-{% macro series_variance(column) -%}
-    {%- set values = 'list(' ~ column ~ ' order by window_period_number)' -%}
+{% macro series_variance(values) -%}
     {%- if cv_deviation() == 'population' -%}
         list_var_pop({{ values }})
     {%- else -%}
         case
-            when count({{ column }}) > 1 then list_var_samp({{ values }})
-            when count({{ column }}) = 1 then 0
+            when list_count({{ values }}) > 1 then list_var_samp({{ values }})
+            when list_count({{ values }}) = 1 then 0
         end
     {%- endif -%}
 {%- endmacro %}
 
 
 {#
-    series_mean(column): aggregate mean of the non-null values of <column>
-    within an entity's demand series, added in period order
-    (window_period_number) so the result is the same on every run at full
-    double precision (doc block stable_numbers).
+    series_mean(values): the mean of a list of an entity's period values
+    (nulls ignored), built in period order so every run gives the same double
+    (doc block stable_numbers).
 #}
-{% macro series_mean(column) -%}
-    list_avg(list({{ column }} order by window_period_number))
+{% macro series_mean(values) -%}
+    list_avg({{ values }})
 {%- endmacro %}
 
 

@@ -141,8 +141,12 @@ series_totals as (
     select
         grain,
         entity_id,
-        {{ ordered_sum('decay_weight * demand_quantity', 'window_period_number') }}
-        / {{ ordered_sum('decay_weight', 'window_period_number') }} as mean_demand_decayed
+        {%- if decay_is_on() %}
+            {{ ordered_sum('decay_weight * demand_quantity', 'window_period_number') }}
+            / {{ ordered_sum('decay_weight', 'window_period_number') }} as mean_demand_decayed
+        {%- else %}
+            cast(null as double) as mean_demand_decayed
+        {%- endif %}
     from series
     group by grain, entity_id
 ),
@@ -150,32 +154,55 @@ series_totals as (
 series_means as (
     select
         series.*,
-        series_totals.mean_demand_decayed,
-        case when series.is_demand_period then series.demand_quantity end as nonzero_demand_quantity
+        series_totals.mean_demand_decayed
     from series
     inner join series_totals
         on series.grain = series_totals.grain
             and series.entity_id = series_totals.entity_id
 ),
 
-entity_sums as (
+-- Each entity's series as two lists in period order (all periods; periods with demand, others null), so the
+-- means and variances below do not depend on how threads split the rows (doc block stable_numbers).
+series_lists as (
     select
         grain,
         entity_id,
         count(*) as series_period_count,
-        {{ series_mean('demand_quantity') }} as mean_demand_per_period,
-        {{ series_variance('demand_quantity') }} as variance_demand_per_period,
-        {{ series_mean('nonzero_demand_quantity') }} as mean_nonzero_demand,
-        {{ series_variance('nonzero_demand_quantity') }} as variance_nonzero_demand,
+        list(demand_quantity order by window_period_number) as demand_values,
+        list(
+            case when is_demand_period then demand_quantity end order by window_period_number
+        ) as nonzero_demand_values,
         max(mean_demand_decayed) as mean_demand_decayed,
-        {{ ordered_sum(
-            'decay_weight * (demand_quantity - mean_demand_decayed) * (demand_quantity - mean_demand_decayed)',
-            'window_period_number'
-        ) }} as sum_of_squares_decayed,
-        {{ ordered_sum('decay_weight', 'window_period_number') }} as decay_weight_sum,
-        {{ ordered_sum('decay_weight * decay_weight', 'window_period_number') }} as decay_weight_square_sum
+        {%- if decay_is_on() %}
+            {{ ordered_sum(
+                'decay_weight * (demand_quantity - mean_demand_decayed) * (demand_quantity - mean_demand_decayed)',
+                'window_period_number'
+            ) }} as sum_of_squares_decayed,
+            {{ ordered_sum('decay_weight', 'window_period_number') }} as decay_weight_sum,
+            {{ ordered_sum('decay_weight * decay_weight', 'window_period_number') }} as decay_weight_square_sum
+        {%- else %}
+            cast(null as double) as sum_of_squares_decayed,
+            cast(null as double) as decay_weight_sum,
+            cast(null as double) as decay_weight_square_sum
+        {%- endif %}
     from series_means
     group by grain, entity_id
+),
+
+entity_sums as (
+    select
+        grain,
+        entity_id,
+        series_period_count,
+        mean_demand_decayed,
+        sum_of_squares_decayed,
+        decay_weight_sum,
+        decay_weight_square_sum,
+        {{ series_mean('demand_values') }} as mean_demand_per_period,
+        {{ series_variance('demand_values') }} as variance_demand_per_period,
+        {{ series_mean('nonzero_demand_values') }} as mean_nonzero_demand,
+        {{ series_variance('nonzero_demand_values') }} as variance_nonzero_demand
+    from series_lists
 ),
 
 variances as (
