@@ -31,15 +31,17 @@ class GroupSpec:
     lead_days: tuple[int, int]  # requested date = order date + lead_days drawn in this range (inclusive)
     active_share: float  # share of months with purchases (1.0 = every month of its lifecycle)
     burst_sizes: tuple[float, ...]  # volume factors of its buying months, dealt out in random order
+    size_elasticity: float  # line rate grows with (customer weight / median weight) ** this
 
 
 GROUPS: Mapping[str, GroupSpec] = MappingProxyType({
-    "bulk_buyer": GroupSpec(0.8, 1.0e6, 2.5, (10, 26), 1.0, (1.0,)),
-    "frequent_small": GroupSpec(2.5, 1.0, -2.0, (10, 26), 1.0, (1.0,)),
-    "erratic_project": GroupSpec(0.6, 1.0e6, 1.0, (10, 26), 0.3, (0.25, 0.6, 2.5)),
-    "lead_time_sensitive": GroupSpec(1.6, 1.0, 0.0, (1, 5), 1.0, (1.0,)),
+    "bulk_buyer": GroupSpec(0.8, 1.0e6, 2.5, (10, 26), 0.7, (1.0,), 0.0),
+    "frequent_small": GroupSpec(2.5, 1.0, -2.0, (10, 26), 1.0, (1.0,), 0.0),
+    "erratic_project": GroupSpec(0.6, 1.0e6, 1.0, (10, 26), 0.33, (0.3, 0.8, 2.2), 0.0),
+    "lead_time_sensitive": GroupSpec(1.6, 1.5, 1.0, (1, 5), 0.9, (1.0,), 0.0),
 })
-MATCH_NOISE = 0.25  # standard deviation of the log-value noise when lines are matched to customers
+MATCH_NOISE = 0.25
+MIN_BUYING_MONTHS = 3  # an account buys in at least this many months of its lifecycle  # standard deviation of the log-value noise when lines are matched to customers
 
 
 @dataclass(frozen=True)
@@ -71,18 +73,24 @@ def plant_behaviour(rng: np.random.Generator, customers: Customers, n_months: in
     account_weight = np.bincount(customers.account, weights=customers.weight, minlength=n_accounts)
     account_group = assign_groups(rng, account_weight)
     specs = [GROUPS[name] for name in BEHAVIOUR_GROUPS]
+    first = np.full(n_accounts, n_months, dtype=np.int64)
+    last = np.full(n_accounts, -1, dtype=np.int64)
+    np.minimum.at(first, customers.account, customers.first_month)
+    np.maximum.at(last, customers.account, customers.last_month)
     account_rate = np.zeros((n_accounts, n_months))
     for account in range(n_accounts):
         spec = specs[account_group[account]]
-        n_buying = max(2, int(round(spec.active_share * n_months)))
-        months = np.sort(rng.permutation(n_months)[:n_buying])
+        alive = np.arange(first[account], last[account] + 1)
+        n_buying = min(len(alive), max(MIN_BUYING_MONTHS, int(round(spec.active_share * len(alive)))))
+        months = np.sort(alive[rng.permutation(len(alive))[:n_buying]])
         sizes = np.resize(np.asarray(spec.burst_sizes), n_buying)[rng.permutation(n_buying)]
-        account_rate[account, months] = sizes / sizes.mean() * n_months / n_buying
+        account_rate[account, months] = sizes / sizes.mean() * len(alive) / n_buying
 
     group = account_group[customers.account]
     months = np.arange(n_months)
     alive = (customers.first_month[:, None] <= months) & (customers.last_month[:, None] >= months)
-    rate = np.array([s.line_rate for s in specs])[group]
+    elasticity = np.array([s.size_elasticity for s in specs])[group]
+    rate = np.array([s.line_rate for s in specs])[group] * (customers.weight / np.median(customers.weight)) ** elasticity
     return Behaviour(
         group=group,
         line_rate=alive * rate[:, None] * account_rate[customers.account],

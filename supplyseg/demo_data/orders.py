@@ -14,6 +14,7 @@ from .world import World
 MAIN_SHIP_TO_SHARE = 0.6  # share of a customer's orders going to its first ship-to
 MAIN_CHANNEL_SHARE = 0.88  # share of a customer's orders booked in its main channel
 PREFERRED_PLANT_SHARE = 0.85  # share of lines shipped from the product's preferred plant of the unit
+LINE_SPLIT_SHAPE = 1.0  # gamma shape of the weights splitting a product's month demand into lines
 PRICE_NOISE = 0.01  # standard deviation of the relative line-price noise (clipped at +-3%)
 
 
@@ -39,12 +40,16 @@ class LineBatch:
         return len(self.quantity)
 
 
-def split_integer(totals: np.ndarray, counts: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Split each total into ``counts`` positive integer parts (counts <= totals), concatenated by group."""
+def split_integer(totals: np.ndarray, counts: np.ndarray, rng: np.random.Generator,
+                  shape: float = 2.0) -> np.ndarray:
+    """Split each total into ``counts`` positive integer parts (counts <= totals), concatenated by group.
+
+    Parts are proportional to gamma(``shape``) weights: a smaller shape gives more unequal parts.
+    """
     if np.any(counts > totals) or np.any(counts < 1):
         raise ValueError("split_integer: every count must be between 1 and its total")
     group = np.repeat(np.arange(len(totals)), counts)
-    weights = rng.gamma(2.0, size=len(group))
+    weights = rng.gamma(shape, size=len(group))
     weight_sum = np.bincount(group, weights=weights, minlength=len(totals))
     extra = (totals - counts).astype(np.float64)
     parts = 1 + np.floor(weights / weight_sum[group] * extra[group]).astype(np.int64)
@@ -63,7 +68,7 @@ def _product_lines(world: World, month: int, rng: np.random.Generator) -> tuple[
     relative = totals / world.demand.mean_size[products]
     counts = np.maximum(1, rng.poisson(world.demand.lines_per_month[products] * relative))
     counts = np.minimum(counts, totals)
-    return np.repeat(products, counts), split_integer(totals, counts, rng)
+    return np.repeat(products, counts), split_integer(totals, counts, rng, LINE_SPLIT_SHAPE)
 
 
 def _pick_customers(world: World, month: int, product: np.ndarray, quantity: np.ndarray,
