@@ -40,7 +40,7 @@ GROUPS: Mapping[str, GroupSpec] = MappingProxyType({
     "erratic_project": GroupSpec(0.6, 1.0e6, 1.0, (10, 26), 0.33, (0.3, 0.8, 2.2), 0.0),
     "lead_time_sensitive": GroupSpec(1.6, 1.5, 1.0, (1, 5), 0.9, (1.0,), 0.0),
 })
-MATCH_NOISE = 0.25
+MATCH_NOISE = 0.1
 MIN_BUYING_MONTHS = 3  # an account buys in at least this many months of its lifecycle  # standard deviation of the log-value noise when lines are matched to customers
 
 

@@ -9,12 +9,13 @@ import numpy as np
 from . import naming
 from .behaviour import match_lines, systematic_counts
 from .config import CHANNELS
+from .stockouts import StockoutMonth, apply_stockouts
 from .world import World
 
 MAIN_SHIP_TO_SHARE = 0.6  # share of a customer's orders going to its first ship-to
 MAIN_CHANNEL_SHARE = 0.88  # share of a customer's orders booked in its main channel
 PREFERRED_PLANT_SHARE = 0.85  # share of lines shipped from the product's preferred plant of the unit
-LINE_SPLIT_SHAPE = 1.0  # gamma shape of the weights splitting a product's month demand into lines
+LINE_SPLIT_SHAPE = 0.5  # gamma shape of the weights splitting a product's month demand into lines
 PRICE_NOISE = 0.01  # standard deviation of the relative line-price noise (clipped at +-3%)
 
 
@@ -164,20 +165,32 @@ def _group_into_orders(world: World, month: int, customer: np.ndarray, rng: np.r
     return line_occ, occ, occ_rank, order_ids
 
 
-def month_lines(world: World, month: int, rng: np.random.Generator, next_order: dict[int, int]) -> LineBatch:
-    """All clean order lines of one month, sorted by unit, order ID and line number."""
+def month_lines(world: World, month: int, rng: np.random.Generator, next_order: dict[int, int],
+                stockout_rng: np.random.Generator | None = None) -> tuple[LineBatch, StockoutMonth | None]:
+    """All clean order lines of one month, sorted by unit, order ID and line number.
+
+    With ``stockout_rng``, some product x plant pairs run out of stock and lose part of their lines
+    (see stockouts.py); the second value then describes every pair with demand, else it is None.
+    """
     product, quantity = _product_lines(world, month, rng)
     customer = _pick_customers(world, month, product, quantity, rng)
+    plant = _plants(world, world.customers.unit[customer], product, rng)
+    stockout = None
+    if stockout_rng is not None:
+        keep, stockout = apply_stockouts(product, plant, quantity, len(world.units.plant_ids), stockout_rng)
+        product, quantity, customer, plant = product[keep], quantity[keep], customer[keep], plant[keep]
     line_occ, occ, occ_rank, order_ids = _group_into_orders(world, month, customer, rng, next_order)
     sort = np.lexsort((product, occ_rank[line_occ]))
-    product, quantity, customer, line_occ = product[sort], quantity[sort], customer[sort], line_occ[sort]
+    product, quantity, customer, plant, line_occ = (
+        product[sort], quantity[sort], customer[sort], plant[sort], line_occ[sort])
     unit = world.customers.unit[customer]
     boundaries = np.r_[True, line_occ[1:] != line_occ[:-1]]
     group_start = np.maximum.accumulate(np.where(boundaries, np.arange(len(line_occ)), 0))
     price, cost = _prices(world, month, unit, customer, product, rng)
-    return LineBatch(
+    lines = LineBatch(
         unit=unit, order_id=order_ids[line_occ], line_number=np.arange(len(line_occ)) - group_start + 1,
         order_day=occ.day[line_occ], requested_day=occ.requested_day[line_occ], customer=customer,
-        ship_to=occ.ship_to[line_occ], product=product, plant=_plants(world, unit, product, rng),
+        ship_to=occ.ship_to[line_occ], product=product, plant=plant,
         channel=occ.channel[line_occ], quantity=quantity, unit_price=price, unit_cost=cost,
     )
+    return lines, stockout
