@@ -22,7 +22,9 @@ def _delivery_quantities(lines: LineBatch, rng: np.random.Generator) -> tuple[np
     partial = (rng.random(n) < PARTIAL_SHARE) & (qty >= 2)
     short = np.floor(qty * rng.uniform(0.5, 0.95, size=n)).astype(np.int64)
     total = np.where(partial, np.clip(short, 1, qty - 1), qty)
-    split = rng.random(n) < SPLIT_SHARE
+    # Only lines of 2+ units can be split: draw among them so splits stay SPLIT_SHARE of all lines.
+    splittable = total >= 2
+    split = splittable & (rng.random(n) < min(1.0, SPLIT_SHARE * n / max(1, int(splittable.sum()))))
     pieces = np.where(split, np.where(rng.random(n) < 0.7, 2, 3), 1)
     pieces = np.minimum(pieces, total)
     return pieces, split_integer(total, pieces, rng)
