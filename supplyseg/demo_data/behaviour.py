@@ -31,14 +31,14 @@ class GroupSpec:
     lead_days: tuple[int, int]  # requested date = order date + lead_days drawn in this range (inclusive)
     active_share: float  # share of months with purchases (1.0 = every month of its lifecycle)
     burst_sizes: tuple[float, ...]  # volume factors of its buying months, dealt out in random order
-    size_elasticity: float  # line rate grows with (customer weight / median weight) ** this
+    size_elasticity: float  # line rate and lines per order grow with max(1, weight / median weight) ** this
 
 
 GROUPS: Mapping[str, GroupSpec] = MappingProxyType({
-    "bulk_buyer": GroupSpec(0.8, 1.0e6, 2.5, (10, 26), 0.7, (1.0,), 0.0),
+    "bulk_buyer": GroupSpec(0.8, 1.0e6, 2.5, (10, 26), 0.7, (1.0,), 0.3),
     "frequent_small": GroupSpec(2.5, 1.0, -2.0, (10, 26), 1.0, (1.0,), 0.0),
-    "erratic_project": GroupSpec(0.6, 1.0e6, 1.0, (10, 26), 0.33, (0.3, 0.8, 2.2), 0.0),
-    "lead_time_sensitive": GroupSpec(1.6, 1.5, 1.0, (1, 5), 0.9, (1.0,), 0.0),
+    "erratic_project": GroupSpec(0.6, 1.0e6, 1.0, (10, 26), 0.33, (0.3, 0.8, 2.2), 0.3),
+    "lead_time_sensitive": GroupSpec(1.6, 1.5, 1.0, (1, 5), 0.9, (1.0,), 0.15),
 })
 MATCH_NOISE = 0.1
 MIN_BUYING_MONTHS = 3  # an account buys in at least this many months of its lifecycle  # standard deviation of the log-value noise when lines are matched to customers
@@ -89,12 +89,14 @@ def plant_behaviour(rng: np.random.Generator, customers: Customers, n_months: in
     group = account_group[customers.account]
     months = np.arange(n_months)
     alive = (customers.first_month[:, None] <= months) & (customers.last_month[:, None] >= months)
+    # Customers above the median size get more lines in bigger orders (same number of orders).
     elasticity = np.array([s.size_elasticity for s in specs])[group]
-    rate = np.array([s.line_rate for s in specs])[group] * (customers.weight / np.median(customers.weight)) ** elasticity
+    size_factor = np.maximum(1.0, customers.weight / np.median(customers.weight)) ** elasticity
+    rate = np.array([s.line_rate for s in specs])[group] * size_factor
     return Behaviour(
         group=group,
         line_rate=alive * rate[:, None] * account_rate[customers.account],
-        lines_per_order=np.array([s.lines_per_order for s in specs])[group],
+        lines_per_order=np.array([s.lines_per_order for s in specs])[group] * size_factor,
         value_offset=np.array([s.value_offset for s in specs])[group],
         lead_min=np.array([s.lead_days[0] for s in specs], dtype=np.int64)[group],
         lead_max=np.array([s.lead_days[1] for s in specs], dtype=np.int64)[group],

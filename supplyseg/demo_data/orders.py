@@ -15,7 +15,7 @@ from .world import World
 MAIN_SHIP_TO_SHARE = 0.6  # share of a customer's orders going to its first ship-to
 MAIN_CHANNEL_SHARE = 0.88  # share of a customer's orders booked in its main channel
 PREFERRED_PLANT_SHARE = 0.85  # share of lines shipped from the product's preferred plant of the unit
-LINE_SPLIT_SHAPE = 0.5  # gamma shape of the weights splitting a product's month demand into lines
+LINE_SPLIT_SHAPE = 2.0  # gamma shape of the weights splitting a product's month demand into lines
 PRICE_NOISE = 0.01  # standard deviation of the relative line-price noise (clipped at +-3%)
 
 
