@@ -49,7 +49,7 @@ TRUTH_COLUMNS = {
 }
 BEHAVIOUR_GROUPS = {"bulk_buyer", "frequent_small", "erratic_project", "lead_time_sensitive"}
 # k-means (k=4) on log1p + robust-scaled account features vs the planted groups (docs/demo_data.md):
-# measured ARI 0.99 on small seed 42 and seed 7, 0.99 on demo seed 7.
+# measured ARI 0.92 on small seed 42, 0.92 on seed 7 (0.75-0.99 over seeds 1-20), 0.99 on demo seed 7.
 REQUIRED_BEHAVIOUR_ARI = 0.9
 # Allowed share of base lines per defect (default rates; binomial noise on ~20k lines).
 DEFECT_SHARE_RANGES = {
@@ -573,10 +573,11 @@ def test_behaviour_group_signatures(behaviour: tuple[pd.DataFrame, pd.Series]) -
     # Order value: bulk and erratic orders are large, frequent_small orders small.
     assert bulk["mean_order_value"] >= 10 * frequent["mean_order_value"]
     assert erratic["mean_order_value"] >= 10 * frequent["mean_order_value"]
-    # Buying months: erratic projects buy in few months with irregular sizes.
-    assert erratic["adi"] >= 2.0 and median.drop(index="erratic_project")["adi"].max() <= 1.6
-    # Measured (small, seed 42): erratic ADI 3.0, CV^2 0.51, order value CV 0.70; the others at most
-    # ADI 1.42 (bulk buyers skip ~30% of months), CV^2 0.18, order value CV 0.45.
+    # Buying months: erratic projects buy in a third of their months with irregular sizes, bulk buyers
+    # in half of them with steady sizes, the others (nearly) every month. Measured (small, seed 42):
+    # ADI 3.0 / 1.9 / 1.0 / 1.1; CV^2 0.56 vs at most 0.18; order value CV 0.73 vs at most 0.44.
+    assert erratic["adi"] >= 2.5 and 1.5 <= bulk["adi"] <= 2.4
+    assert max(frequent["adi"], rush["adi"]) <= 1.3
     assert erratic["cv_squared"] >= 0.4 and median.drop(index="erratic_project")["cv_squared"].max() <= 0.25
     assert erratic["order_value_cv"] >= 1.3 * median.drop(index="erratic_project")["order_value_cv"].max()
     # Size stays heavy-tailed within every group (groups are dealt out by size blocks).

@@ -10,7 +10,7 @@ get the more valuable lines), not how many, so every group keeps the heavy-taile
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Mapping
 
@@ -35,7 +35,7 @@ class GroupSpec:
 
 
 GROUPS: Mapping[str, GroupSpec] = MappingProxyType({
-    "bulk_buyer": GroupSpec(0.8, 1.0e6, 2.5, (10, 26), 0.7, (1.0,), 0.3),
+    "bulk_buyer": GroupSpec(0.7, 1.0e6, 2.5, (10, 26), 0.5, (1.0,), 0.3),
     "frequent_small": GroupSpec(2.5, 1.0, -2.0, (10, 26), 1.0, (1.0,), 0.0),
     "erratic_project": GroupSpec(0.6, 1.0e6, 1.0, (10, 26), 0.33, (0.3, 0.8, 2.2), 0.3),
     "lead_time_sensitive": GroupSpec(1.6, 1.5, 1.0, (1, 5), 0.9, (1.0,), 0.15),
@@ -101,11 +101,6 @@ def plant_behaviour(rng: np.random.Generator, customers: Customers, n_months: in
         lead_min=np.array([s.lead_days[0] for s in specs], dtype=np.int64)[group],
         lead_max=np.array([s.lead_days[1] for s in specs], dtype=np.int64)[group],
     )
-
-
-def with_behaviour(customers: Customers, behaviour: Behaviour) -> Customers:
-    """Customers whose lead days and lines per order follow their behaviour group."""
-    return replace(customers, lead_days=behaviour.lead_min, lines_per_order=behaviour.lines_per_order)
 
 
 def systematic_counts(rates: np.ndarray, total: int, rng: np.random.Generator) -> np.ndarray:

@@ -53,7 +53,6 @@ def build_world(scale: str, seed: int, profile: str) -> World:
     demand = demand_mod.build_demand(stream_rng(seed, "demand"), SCALES[scale], products, timeline)
     fx = demand_mod.build_fx(stream_rng(seed, "fx"), tuple(s.currency_code for s in units.specs), prof.n_months)
     behaviour = behaviour_mod.plant_behaviour(stream_rng(seed, "behaviour"), customers, prof.n_months)
-    customers = behaviour_mod.with_behaviour(customers, behaviour)
     share = demand_mod.unit_demand_share(customers, units, prof.n_months)
     return World(prof, timeline, units, customers, ship_tos, products, demand, fx, share, behaviour)
 

@@ -67,9 +67,7 @@ class Customers:
     first_month: np.ndarray
     last_month: np.ndarray
     main_channel: np.ndarray
-    lead_days: np.ndarray
     discount: np.ndarray
-    lines_per_order: np.ndarray
     ship_to_start: np.ndarray
     ship_to_count: np.ndarray
     account_id: np.ndarray  # per global account
@@ -263,8 +261,7 @@ def build_customers(rng: np.random.Generator, scale: Scale, profile: Profile, un
         contact_name=np.array(contact_name, dtype=object), contact_email=np.array(contact_email, dtype=object),
         account=account, weight=weight, first_month=first_month, last_month=last_month,
         main_channel=rng.choice(len(CHANNELS), size=n, p=CHANNEL_WEIGHTS),
-        lead_days=rng.integers(3, 22, size=n), discount=rng.uniform(0.85, 1.0, size=n),
-        lines_per_order=rng.uniform(1.5, 6.0, size=n),
+        discount=rng.uniform(0.85, 1.0, size=n),
         ship_to_start=np.cumsum(ship_count) - ship_count, ship_to_count=ship_count,
         account_id=account_id, account_name=np.array(base_names, dtype=object), account_is_key=is_key,
     )
