@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pandas as pd
+import pyarrow as pa
 
 from .flow import cluster_grain, k_selection_rule, prepare_grain, scan_grain
 from .preprocessing import feature_specs_from_weights
@@ -35,13 +36,13 @@ STABILITY_SCHEMA: dict[str, str] = {
 
 def typed_frame(frame: pd.DataFrame, schema: dict[str, str]) -> pd.DataFrame:
     """``frame`` with exactly the columns of ``schema``, in order, with explicit dtypes ("date" =
-    Python dates, read by DuckDB as DATE). Works for an empty frame too."""
+    Arrow date32, read by DuckDB as DATE even when the frame is empty). Works for an empty frame too."""
     out = pd.DataFrame(index=range(len(frame)))
     for column, dtype in schema.items():
         values = frame[column] if column in frame.columns else pd.Series([None] * len(frame))
         values = values.reset_index(drop=True)
         if dtype == "date":
-            out[column] = pd.Series(pd.to_datetime(values).dt.date, dtype="object")
+            out[column] = pd.Series(pd.to_datetime(values).dt.date, dtype="object").astype(pd.ArrowDtype(pa.date32()))
         elif dtype in ("Float64", "Int32"):
             out[column] = pd.to_numeric(values.astype("object").where(values.notna(), None)).astype(dtype)
         else:
