@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from threadpoolctl import threadpool_limits
 from sklearn.metrics import adjusted_rand_score
 
 from supplyseg.clustering import (
@@ -23,6 +24,13 @@ from supplyseg.clustering.tables import (
     k_diagnostics_table,
     stability_windows_table,
 )
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """One OpenMP/BLAS thread: k-means' OpenMP threads spin badly when the test machine's cores are busy."""
+    with threadpool_limits(limits=1):
+        yield
+
 
 FEATURES = ["f1", "f2", "f3"]
 SPECS = [FeatureSpec(f, 1.0 / 3, "none") for f in FEATURES]
@@ -194,13 +202,33 @@ def test_ids_kept_when_rows_are_permuted_and_new_cluster_gets_a_new_id():
     assert got.tolist() == expected.tolist()
 
 
+def structureless(n: int = 300, seed: int = 8) -> pd.DataFrame:
+    """Uniform noise: no true clusters, so k-means' answer depends on its seed and on row order."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(rng.uniform(0, 1, size=(n, 3)), columns=FEATURES)
+    return frame.assign(entity_id=[f"u{i:04d}" for i in range(n)], grain="customer", is_dormant=False)
+
+
 @pytest.mark.parametrize("method", ["kmeans", "agglomerative", "dbscan", "hdbscan"])
-def test_identical_output_on_rerun(method):
-    frame = blobs(std=1.5, seed=4)
-    first = cluster_grain(frame, SPECS, method, settings_for(method))
-    second = cluster_grain(frame.copy(), SPECS, method, settings_for(method))
+def test_identical_output_on_rerun_and_on_permuted_rows(method):
+    frame = structureless()
+    settings = settings_for(method, dbscan_eps=0.2, dbscan_min_samples=4, k_selection="fixed", fixed_k=5)
+    first = cluster_grain(frame, SPECS, method, settings)
+    second = cluster_grain(frame.copy(), SPECS, method, settings)
+    permuted = cluster_grain(frame.sample(frac=1.0, random_state=3), SPECS, method, settings)
     pd.testing.assert_frame_equal(first.assignments, second.assignments)
     pd.testing.assert_frame_equal(first.diagnostics, second.diagnostics)
+    pd.testing.assert_frame_equal(first.assignments, permuted.assignments)
+    assert first.assignments["cluster_id"].nunique() > 1
+
+
+def test_the_seed_matters_on_data_without_clusters():
+    """Guards the rerun test above: on this data another seed gives another k-means answer."""
+    frame = structureless()
+    one = cluster_grain(frame, SPECS, "kmeans", settings_for("kmeans", k_selection="fixed", fixed_k=5))
+    other = cluster_grain(frame, SPECS, "kmeans",
+                          settings_for("kmeans", k_selection="fixed", fixed_k=5, random_seed=43))
+    assert adjusted_rand_score(one.assignments["cluster_id"], other.assignments["cluster_id"]) < 1.0
 
 
 def test_dormant_rows_do_not_enter_the_fit():

@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from threadpoolctl import threadpool_limits
 from scipy import stats
 from sklearn.cluster import KMeans
 from sklearn.datasets import make_blobs
@@ -24,6 +25,13 @@ from supplyseg.clustering import (
     transform_features,
     within_cluster_sum_of_squares,
 )
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """One OpenMP/BLAS thread: k-means' OpenMP threads spin badly when the test machine's cores are busy."""
+    with threadpool_limits(limits=1):
+        yield
 
 
 def test_robust_scaling_matches_hand_values():
@@ -79,6 +87,8 @@ def test_nulls_take_the_median_and_all_null_features_drop():
     matrix, fitted = prepare_features(frame, [FeatureSpec("x", 1.0, "none"), FeatureSpec("empty", 1.0, "none")], "robust")
     assert fitted.features == ("x",) and fitted.dropped_features == ("empty",)
     assert fitted.medians == (3.0,)
+    # filled 1, 3, 3, 10: median 3, quartiles 2.5 and 4.75 (numpy linear) -> IQR 2.25
+    assert matrix[:, 0].tolist() == pytest.approx([(1 - 3) / 2.25, 0.0, 0.0, (10 - 3) / 2.25])
     assert matrix[1, 0] == matrix[2, 0]  # the null row sits on the median row
 
 
@@ -95,6 +105,10 @@ def test_within_cluster_sum_of_squares_equals_kmeans_inertia():
     x, _ = make_blobs(n_samples=120, centers=3, random_state=0)
     model = KMeans(n_clusters=3, n_init=3, random_state=0).fit(x)
     assert within_cluster_sum_of_squares(x, model.labels_) == pytest.approx(model.inertia_, rel=1e-6)
+    # noise rows (-1) far away add nothing
+    with_noise = np.vstack([x, [[100.0, 100.0], [-100.0, 50.0]]])
+    labels = np.concatenate([model.labels_, [-1, -1]])
+    assert within_cluster_sum_of_squares(with_noise, labels) == pytest.approx(model.inertia_, rel=1e-6)
 
 
 def test_silhouette_on_a_seeded_sample():
@@ -145,3 +159,4 @@ def test_bad_settings_name_the_var():
     settings = settings_from_config({"cluster_grains": "['customer']", "cluster_k_max": "8", "cluster_min_size_share": "0.05"})
     assert settings.grains == ("customer",) and settings.k_max == 8 and settings.min_size_share == 0.05
     assert settings.min_cluster_size(1000) == 50 and settings.min_cluster_size(10) == 5
+    assert settings.min_cluster_size(1010) == 51  # ceil(50.5)
