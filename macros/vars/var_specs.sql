@@ -76,6 +76,8 @@ cluster_stability_window_months: {type: integer, min: 1, max: 240}
 cluster_stability_step_months: {type: integer, min: 1, max: 240}
 cluster_psi_retrain_threshold: {type: number, above: 0, max: 100}
 cluster_psi_bins: {type: integer, min: 2, max: 100}
+cluster_name_min_abs_z: {type: number, min: 0, max: 100}
+cluster_name_max_words: {type: integer, min: 1, max: 10}
 # --- end of var specs ---
 {%- endset -%}
     {{ return(fromyaml(specs_yaml)) }}
