@@ -101,6 +101,7 @@ line_facts as (
         lines_in_window.logistics_unit,
         lines_in_window.plant_id,
         lines_in_window.counts_in_value,
+        lines_in_window.counts_in_variability,
         lines_in_window.business_unit_id,
         lines_in_window.order_id,
         lines_in_window.order_date,
@@ -156,14 +157,15 @@ line_facts as (
 
 {% for grain in segmentation_grains() if grain in cluster_grains() %}
     order_values_{{ grain }} as (
-        -- One row per entity and order: the order's value (lines that count in value).
+        -- One row per entity and order: the order's value, from the lines that count in variability
+        -- measures (sales; outliers left out by var outlier_exclude_from_variability): order size is behaviour.
         select
             {{ segment_entity_id(grain) }} as entity_id,
             business_unit_id,
             order_id,
             {{ exact_sum('revenue_rep_ccy') }} as order_value_rep_ccy
         from line_facts
-        where counts_in_value
+        where counts_in_variability
         group by {{ segment_entity_id(grain) }}, business_unit_id, order_id
     ),
 
