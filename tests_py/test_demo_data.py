@@ -42,6 +42,7 @@ TRUTH_COLUMNS = {
     "sales_region_conflicts": ["business_unit_id", "customer_id", "erp_sales_region", "crm_sales_region"],
     "ship_to_parent_conflicts": ["business_unit_id", "ship_to_id", "wms_customer_id", "erp_customer_id"],
     "customer_identity": ["business_unit_id", "customer_id", "global_account_id"],
+    "customer_behaviour_groups": ["business_unit_id", "customer_id", "global_account_id", "behaviour_group"],
 }
 # Allowed share of base lines per defect (default rates; binomial noise on ~20k lines).
 DEFECT_SHARE_RANGES = {
@@ -235,7 +236,7 @@ def test_thin_profile_writes_only_its_files_and_columns(thin: Path) -> None:
     assert sorted(p.name for p in thin.glob("*.*")) == [
         "business_units.parquet", "customers.parquet", "order_lines.parquet", "products.parquet"]
     assert sorted(p.name for p in (thin / "_truth").iterdir()) == [
-        "order_line_defects.csv", "product_patterns.csv", "summary.json"]
+        "customer_behaviour_groups.csv", "order_line_defects.csv", "product_patterns.csv", "summary.json"]
     assert pq.read_schema(thin / "order_lines.parquet").names == [
         c for c in ENTITY_COLUMNS["order_lines"] if c != "unit_cost"]
     assert pq.read_schema(thin / "products.parquet").names == [

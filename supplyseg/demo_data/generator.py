@@ -9,6 +9,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from . import demand as demand_mod
+from . import behaviour as behaviour_mod
 from . import logistics, masters, sinks
 from .config import FORMATS, PROFILES, SCALES, Profile, resolve_defect_rates, stream_rng
 from .defects import DefectState, inject_defects
@@ -49,8 +50,10 @@ def build_world(scale: str, seed: int, profile: str) -> World:
     products = masters.build_products(stream_rng(seed, "products"), SCALES[scale], prof, timeline)
     demand = demand_mod.build_demand(stream_rng(seed, "demand"), SCALES[scale], products, timeline)
     fx = demand_mod.build_fx(stream_rng(seed, "fx"), tuple(s.currency_code for s in units.specs), prof.n_months)
+    behaviour = behaviour_mod.plant_behaviour(stream_rng(seed, "behaviour"), customers, prof.n_months)
+    customers = behaviour_mod.with_behaviour(customers, behaviour)
     share = demand_mod.unit_demand_share(customers, units, prof.n_months)
-    return World(prof, timeline, units, customers, ship_tos, products, demand, fx, share)
+    return World(prof, timeline, units, customers, ship_tos, products, demand, fx, share, behaviour)
 
 
 def _entity_files(prof: Profile) -> tuple[str, ...]:
@@ -149,6 +152,11 @@ def _truth_columns(world: World) -> dict[str, Columns]:
             "business_unit_id": bu_ids[c.unit], "customer_id": c.customer_id,
             "global_account_id": c.account_id[c.account],
         },
+        "customer_behaviour_groups": {
+            "business_unit_id": bu_ids[c.unit], "customer_id": c.customer_id,
+            "global_account_id": c.account_id[c.account],
+            "behaviour_group": np.array(behaviour_mod.BEHAVIOUR_GROUPS, dtype=object)[world.behaviour.group],
+        },
     }
 
 
@@ -210,7 +218,7 @@ def generate(scale: str, seed: int, out_dir: str | Path, fmt: str = "parquet", p
 
     truth_files = {"order_line_defects": sum(defect_counts.values())}
     for name, columns in _truth_columns(world).items():
-        if name == "product_patterns" or world.profile.optional_files:
+        if name in ("product_patterns", "customer_behaviour_groups") or world.profile.optional_files:
             truth_files[name] = sinks.write_table(out / TRUTH_DIR / f"{name}.csv", columns,
                                                   sinks.TRUTH_SCHEMAS[name], "csv")
     summary: dict[str, Any] = {

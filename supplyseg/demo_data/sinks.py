@@ -52,6 +52,8 @@ TRUTH_SCHEMAS: Mapping[str, pa.Schema] = {
     "ship_to_parent_conflicts": pa.schema([
         ("business_unit_id", S), ("ship_to_id", S), ("wms_customer_id", S), ("erp_customer_id", S)]),
     "customer_identity": pa.schema([("business_unit_id", S), ("customer_id", S), ("global_account_id", S)]),
+    "customer_behaviour_groups": pa.schema([
+        ("business_unit_id", S), ("customer_id", S), ("global_account_id", S), ("behaviour_group", S)]),
 }
 PARQUET_BUFFER_ROWS = 500_000  # rows collected before a Parquet row group is written
 
