@@ -34,7 +34,7 @@ docs-serve: install
 
 # Clustering speed on 2 threads (issue 15): large scale and 100k rows; writes docs/benchmarks_clustering.md.
 bench-clustering: install
-	$(BIN)/python -m supplyseg.bench.clustering --threads 2 --out docs/benchmarks_clustering.md
+	$(BIN)/python -m supplyseg.bench.clustering --threads 2 1 --out docs/benchmarks_clustering.md
 
 clean:
 	rm -rf build target logs
