@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 SCALE  ?= demo
 SEED   ?= 42
 
-.PHONY: demo test install lint pytest docs-serve clean
+.PHONY: demo test install lint pytest docs-serve clean bench-clustering
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ test: lint pytest
 
 docs-serve: install
 	$(BIN)/dbt docs serve --port 8080
+
+# Clustering speed on 2 threads (issue 15): large scale and 100k rows; writes docs/benchmarks_clustering.md.
+bench-clustering: install
+	$(BIN)/python -m supplyseg.bench.clustering --threads 2 1 --out docs/benchmarks_clustering.md
 
 clean:
 	rm -rf build target logs

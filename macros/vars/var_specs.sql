@@ -54,6 +54,30 @@ decay_half_life_periods: {type: number, above: 0, max: 1000, nullable: true}
 segment_mode: {type: text, allowed: [dynamic, static]}
 review_frequency_months: {type: integer, min: 1, max: 120}
 static_review_value_change_threshold: {type: number, min: 0, max: 1000}
+cluster_grains: {type: list, allowed: [customer, product, customer_product]}
+cluster_method_customer: {type: text, allowed: [kmeans, agglomerative, dbscan, hdbscan]}
+cluster_method_product: {type: text, allowed: [kmeans, agglomerative, dbscan, hdbscan]}
+cluster_method_customer_product: {type: text, allowed: [kmeans, agglomerative, dbscan, hdbscan]}
+cluster_scaling: {type: text, allowed: [robust, standard]}
+cluster_transform: {type: text, allowed: [none, log1p, yeo_johnson]}
+cluster_dormant_max_order_lines: {type: integer, min: 0, max: 1000000}
+cluster_k_min: {type: integer, min: 2, max: 100}
+cluster_k_max: {type: integer, min: 2, max: 100}
+cluster_k_selection: {type: text, allowed: [silhouette, elbow, fixed]}
+cluster_fixed_k: {type: integer, min: 1, max: 100}
+cluster_silhouette_sample_size: {type: integer, min: 100, max: 10000000}
+cluster_minibatch_above_rows: {type: integer, min: 1, max: 100000000}
+cluster_min_size_share: {type: number, min: 0, max: 0.5}
+cluster_min_size_count: {type: integer, min: 1, max: 10000000}
+cluster_dbscan_eps: {type: number, above: 0, max: 1000}
+cluster_dbscan_min_samples: {type: integer, min: 1, max: 100000}
+cluster_random_seed: {type: integer, min: 0, max: 2147483647}
+cluster_stability_window_months: {type: integer, min: 1, max: 240}
+cluster_stability_step_months: {type: integer, min: 1, max: 240}
+cluster_psi_retrain_threshold: {type: number, above: 0, max: 100}
+cluster_psi_bins: {type: integer, min: 2, max: 100}
+cluster_name_min_abs_z: {type: number, min: 0, max: 100}
+cluster_name_max_words: {type: integer, min: 1, max: 10}
 # --- end of var specs ---
 {%- endset -%}
     {{ return(fromyaml(specs_yaml)) }}

@@ -39,6 +39,23 @@ country_factors as (
     select * from {{ ref('country_risk_factors') }}
 ),
 
+deliveries as (
+    select * from {{ ref('stg_wms__deliveries') }}
+    where rejection_reason is null
+),
+
+delivered_lines as (
+    -- One row per delivered order line: last delivery date and quantity delivered.
+    select
+        business_unit_id,
+        order_id,
+        order_line_number,
+        max(delivered_date) as last_delivered_date,
+        {{ exact_sum('coalesce(delivered_quantity, 0)') }} as delivered_quantity
+    from deliveries
+    group by business_unit_id, order_id, order_line_number
+),
+
 customer_countries as (
     select
         customer_key,
@@ -84,6 +101,11 @@ line_facts as (
         lines_in_window.logistics_unit,
         lines_in_window.plant_id,
         lines_in_window.counts_in_value,
+        lines_in_window.counts_in_variability,
+        lines_in_window.business_unit_id,
+        lines_in_window.order_id,
+        lines_in_window.order_date,
+        lines_in_window.revenue_rep_ccy,
         customer_countries.country_code,
         country_factors.country_code is null as is_default_country,
         coalesce(country_factors.import_complexity, default_factors.import_complexity) as import_complexity,
@@ -101,7 +123,25 @@ line_facts as (
             when lines_in_window.counts_in_value and lines_in_window.revenue_rep_ccy > 0
                 then lines_in_window.revenue_rep_ccy
             else 0
-        end as geography_revenue_rep_ccy
+        end as geography_revenue_rep_ccy,
+        case when lines_in_window.counts_in_value then lines_in_window.ship_to_key end as counted_ship_to_key,
+        case
+            when lines_in_window.counts_in_value and lines_in_window.plant_id <> 'UNASSIGNED'
+                then lines_in_window.plant_id
+        end as counted_plant_id,
+        case
+            when lines_in_window.counts_in_value and not lines_in_window.is_return
+                and delivered_lines.order_id is not null
+                then 1
+        end as is_delivered_line,
+        case
+            when lines_in_window.counts_in_value and not lines_in_window.is_return
+                and (
+                    delivered_lines.last_delivered_date > lines_in_window.requested_date
+                    or delivered_lines.delivered_quantity < lines_in_window.quantity
+                )
+                then 1
+        end as is_late_or_short_line
     from lines_in_window
     left join customer_countries
         on lines_in_window.customer_key = customer_countries.customer_key
@@ -109,8 +149,53 @@ line_facts as (
         on customer_countries.country_code = country_factors.country_code
     left join country_factors as default_factors
         on default_factors.country_code = '*'
+    left join delivered_lines
+        on lines_in_window.business_unit_id = delivered_lines.business_unit_id
+            and lines_in_window.order_id = delivered_lines.order_id
+            and lines_in_window.order_line_number = delivered_lines.order_line_number
 ),
 
+{% for grain in segmentation_grains() if grain in cluster_grains() %}
+    order_values_{{ grain }} as (
+        -- One row per entity and order: the order's value, from the lines that count in variability
+        -- measures (sales; outliers left out by var outlier_exclude_from_variability): order size is behaviour.
+        select
+            {{ segment_entity_id(grain) }} as entity_id,
+            business_unit_id,
+            order_id,
+            {{ exact_sum('revenue_rep_ccy') }} as order_value_rep_ccy
+        from line_facts
+        where counts_in_variability
+        group by {{ segment_entity_id(grain) }}, business_unit_id, order_id
+    ),
+
+    orders_{{ grain }} as (
+        select
+            entity_id,
+            count(*) as order_count,
+            {{ exact_sum('order_value_rep_ccy') }} / count(*) as order_value_mean_rep_ccy,
+            sqrt(greatest(
+                {{ exact_sum('order_value_rep_ccy * order_value_rep_ccy') }} / count(*)
+                - power({{ exact_sum('order_value_rep_ccy') }} / count(*), 2),
+                0
+            )) as order_value_stddev_rep_ccy
+        from order_values_{{ grain }}
+        group by entity_id
+    ),
+
+{% endfor %}
+{% for grain in segmentation_grains() if grain not in cluster_grains() %}
+    orders_{{ grain }} as (
+        -- Not clustered: no order statistics.
+        select
+            cast(null as {{ dbt.type_string() }}) as entity_id,
+            cast(null as bigint) as order_count,
+            cast(null as double) as order_value_mean_rep_ccy,
+            cast(null as double) as order_value_stddev_rep_ccy
+        where false
+    ),
+
+{% endfor %}
 {% for grain in segmentation_grains() %}
     by_{{ grain }} as (
         select
@@ -136,15 +221,41 @@ line_facts as (
             / nullif({{ exact_sum('geography_revenue_rep_ccy') }}, 0) as regional_risk_weighted,
             {{ exact_sum('case when is_default_country then geography_revenue_rep_ccy else 0 end') }}
             / nullif({{ exact_sum('geography_revenue_rep_ccy') }}, 0) as default_country_revenue_share,
-            count(distinct case when geography_revenue_rep_ccy > 0 then country_code end) as customer_country_count
+            count(distinct case when geography_revenue_rep_ccy > 0 then country_code end) as customer_country_count,
+            {%- if grain in cluster_grains() %}
+                count(distinct counted_ship_to_key) as ship_to_count,
+                count(distinct counted_plant_id) as plant_count,
+                min(case when counts_in_value then order_date end) as first_order_date,
+                max(case when counts_in_value then order_date end) as last_order_date,
+                count(is_delivered_line) as delivered_line_count,
+                count(is_late_or_short_line) as late_or_short_line_count
+            {%- else %}
+                cast(null as bigint) as ship_to_count,
+                cast(null as bigint) as plant_count,
+                cast(null as date) as first_order_date,
+                cast(null as date) as last_order_date,
+                cast(null as bigint) as delivered_line_count,
+                cast(null as bigint) as late_or_short_line_count
+            {%- endif %}
         from line_facts
         group by {{ segment_entity_id(grain) }}
+    ),
+
+    with_orders_{{ grain }} as (
+        select
+            by_{{ grain }}.*,
+            orders_{{ grain }}.order_count,
+            orders_{{ grain }}.order_value_mean_rep_ccy,
+            orders_{{ grain }}.order_value_stddev_rep_ccy
+        from by_{{ grain }}
+        left join orders_{{ grain }}
+            on by_{{ grain }}.entity_id = orders_{{ grain }}.entity_id
     ),
 
 {% endfor %}
 unioned as (
     {%- for grain in segmentation_grains() %}
-        select * from by_{{ grain }}
+        select * from with_orders_{{ grain }}
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),
@@ -178,7 +289,16 @@ final as (
         product_attributes.product_name,
         product_attributes.product_family,
         product_attributes.unit_of_measure,
-        product_attributes.lead_time_days
+        product_attributes.lead_time_days,
+        unioned.order_count,
+        unioned.order_value_mean_rep_ccy,
+        unioned.order_value_stddev_rep_ccy,
+        unioned.ship_to_count,
+        unioned.plant_count,
+        unioned.first_order_date,
+        unioned.last_order_date,
+        unioned.delivered_line_count,
+        unioned.late_or_short_line_count
     from unioned
     left join customer_accounts
         on unioned.segment_customer_id = customer_accounts.segment_customer_id

@@ -1,0 +1,5 @@
+{#
+    One row of clustering features per customer x product entity (doc block cluster_features);
+    zero rows when customer_product is not in var cluster_grains. The logic is the macro cluster_features.
+#}
+{{ cluster_features('customer_product') }}
