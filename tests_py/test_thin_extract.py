@@ -228,3 +228,23 @@ def test_computed_capabilities_are_declared_by_models_that_read_their_input(smal
             and not _excused(uid, CAPABILITY_INPUTS[capability])
         )
         assert readers == [], f"{readers} read the input of {capability}: declare what they compute"
+
+
+def test_policy_parameters_build_from_lead_time_days_and_revenue(thin_build: Build) -> None:
+    """No deliveries, no costs, no inventory: every item still gets parameters, each fallback named."""
+    items = thin_build.query("select * from marts.fct_item_policy_parameters")
+    assert len(items) > 20
+    assert (items["lead_time_source"] == "product_lead_time_days").all()
+    assert (items["lead_time_days_std"] == 0).all()
+    products = pd.read_csv(thin_build.data_dir / "products.csv", dtype={"product_id": str}).set_index("product_id")
+    assert (items["lead_time_days_mean"].to_numpy()
+            == items["product_id"].map(products["lead_time_days"]).astype(float).to_numpy()).all()
+    assert items["unit_cost_rep_ccy"].isna().all()
+    assert (items["unit_value_source"] == "unit_price_from_revenue").all()
+    assert (items["unit_value_rep_ccy"] > 0).all() and items["eoq_quantity"].notna().all()
+    assert (items["demand_estimate_method"] == "all_periods_no_inventory").all()
+    assert (items["stockout_period_count"] == 0).all()
+    assert items["safety_stock_quantity"].notna().all() and items["lot_size_quantity"].notna().all()
+    capital = thin_build.query("select * from marts.fct_policy_working_capital")
+    assert len(capital) > 0 and not capital["has_inventory_snapshot"].any()
+    assert capital["on_hand_value_rep_ccy"].isna().all() and capital["policy_stock_value_rep_ccy"].notna().all()
