@@ -78,6 +78,15 @@ cluster_psi_retrain_threshold: {type: number, above: 0, max: 100}
 cluster_psi_bins: {type: integer, min: 2, max: 100}
 cluster_name_min_abs_z: {type: number, min: 0, max: 100}
 cluster_name_max_words: {type: integer, min: 1, max: 10}
+stockout_demand_rule: {type: text, allowed: [exclude, correct, ignore]}
+min_lead_time_observations: {type: integer, min: 1, max: 1000000}
+default_lead_time_days: {type: integer, min: 0, max: 3650}
+poisson_dispersion_tolerance: {type: number, min: 0, max: 0.99}
+intermittent_safety_stock_method: {type: text, allowed: [auto, empirical_quantile]}
+empirical_quantile_min_windows: {type: integer, min: 1, max: 10000}
+new_item_provisional_cv: {type: number, min: 0, max: 100}
+policy_order_cost_rep_ccy: {type: number, min: 0, max: 1000000000}
+policy_annual_holding_cost_rate: {type: number, above: 0, max: 10}
 # --- end of var specs ---
 {%- endset -%}
     {{ return(fromyaml(specs_yaml)) }}
