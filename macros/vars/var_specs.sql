@@ -54,6 +54,11 @@ decay_half_life_periods: {type: number, above: 0, max: 1000, nullable: true}
 segment_mode: {type: text, allowed: [dynamic, static]}
 review_frequency_months: {type: integer, min: 1, max: 120}
 static_review_value_change_threshold: {type: number, min: 0, max: 1000}
+open_order_horizon_days: {type: integer, min: 1, max: 3650}
+policy_sanity_severity: {type: text, allowed: [warn, error]}
+policy_sanity_max_lot_size_periods: {type: number, above: 0, max: 1000}
+policy_sanity_max_safety_stock_periods: {type: number, above: 0, max: 1000}
+planning_bucket_days: {type: integer, min: 1, max: 366}
 # --- end of var specs ---
 {%- endset -%}
     {{ return(fromyaml(specs_yaml)) }}

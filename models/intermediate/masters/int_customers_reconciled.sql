@@ -24,7 +24,8 @@ erp_customers as (
         customer_key,
         customer_name,
         country_code,
-        sales_region
+        sales_region,
+        has_price_clause
     from {{ ref('stg_erp__customers') }}
     where rejection_reason is null
     qualify row_number() over (partition by customer_key order by source_row_number) = 1
@@ -97,7 +98,8 @@ customers_joined as (
         coalesce(crm_accounts.global_account_id, erp_customers.customer_key) as global_account_id,
         coalesce(crm_accounts.global_account_name, erp_customers.customer_name) as global_account_name,
         coalesce(crm_accounts.is_key_account, false) as is_key_account,
-        crm_accounts.customer_key is not null as has_crm_account
+        crm_accounts.customer_key is not null as has_crm_account,
+        erp_customers.has_price_clause
     from erp_customers
     left join crm_accounts
         on erp_customers.customer_key = crm_accounts.customer_key
@@ -120,6 +122,7 @@ final as (
         crm_sales_region,
         sales_region,
         sales_region_source,
+        has_price_clause,
         {{ segment_customer_column }} as segment_customer_id
     from customers_joined
 )
