@@ -48,7 +48,7 @@ usual_priority as (
     qualify
         row_number() over (
             partition by customer_key
-            order by order_line_count desc, transport_priority
+            order by order_line_count desc, transport_priority asc
         ) = 1
 ),
 

@@ -1,7 +1,7 @@
 {#
     One row per ERP customer (customer_key) and product with order lines in
-    the analysis window (the window ends at the reference date and spans var
-    analysis_window_months): the customer's final service tier (grain
+    the analysis window (the periods of int_analysis_periods, as the policy
+    matching counts them): the customer's final service tier (grain
     customer, on its segment_customer_id), the product's final segment (grain
     product), the policy matched to that combination
     (int_policy_combinations_matched) and the attributes the fulfilment and
@@ -15,8 +15,8 @@ order_lines as (
     select * from {{ ref('int_order_lines_consolidated') }}
 ),
 
-reference as (
-    select reference_date from {{ ref('int_reference_date') }}
+periods as (
+    select * from {{ ref('int_analysis_periods') }}
 ),
 
 assignments as (
@@ -35,6 +35,13 @@ products as (
     select * from {{ ref('int_products_conformed') }}
 ),
 
+window_bounds as (
+    select
+        min(period_start_date) as window_start_date,
+        max(period_end_date) as window_end_date
+    from periods
+),
+
 pairs as (
     select
         order_lines.customer_key,
@@ -43,12 +50,10 @@ pairs as (
         count(*) as order_line_count,
         max(order_lines.order_date) as last_order_date
     from order_lines
-    cross join reference
+    cross join window_bounds
     where
         not order_lines.is_return
-        and order_lines.order_date > {{ dbt.dateadd(
-            'month', '-1 * ' ~ sql_number_var('analysis_window_months'), 'reference.reference_date'
-        ) }}
+        and order_lines.order_date between window_bounds.window_start_date and window_bounds.window_end_date
     group by order_lines.customer_key, order_lines.segment_customer_id, order_lines.product_id
 ),
 
@@ -82,7 +87,9 @@ final as (
         customer_tiers.customer_service_tier,
         product_segments.product_segment_code,
         policies.policy_id,
+        policies.matched_policy_count,
         policies.policy_version,
+        policies.review_period_days,
         policies.stocking_strategy,
         policies.atp_lead_time_days,
         policies.pick_priority,
@@ -101,7 +108,7 @@ final as (
         on pairs.product_id = product_segments.product_id
     left join policies
         on product_segments.product_segment_code = policies.product_segment_code
-        and cast(customer_tiers.customer_service_tier as varchar) = cast(policies.customer_service_tier as varchar)
+            and customer_tiers.customer_service_tier = policies.customer_service_tier
 )
 
 select * from final

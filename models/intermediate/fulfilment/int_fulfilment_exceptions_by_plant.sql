@@ -32,8 +32,8 @@ candidates as (
         exceptions.plant_id <> '*' as is_plant_specific
     from plants
     inner join exceptions
-        on exceptions.plant_id = plants.plant_id
-        or exceptions.plant_id = '*'
+        on plants.plant_id = exceptions.plant_id
+            or exceptions.plant_id = '*'
 ),
 
 final as (
@@ -50,7 +50,7 @@ final as (
     qualify
         row_number() over (
             partition by plant_id, drawing_service_tier, reserved_for_service_tier
-            order by is_plant_specific desc, exception_id
+            order by is_plant_specific desc, exception_id asc
         ) = 1
 )
 

@@ -52,15 +52,15 @@ lines_measured as (
         order_lines.ship_to_key,
         order_lines.quantity as ordered_quantity,
         delivery_presence.has_deliveries,
-        coalesce(delivered_by_line.delivered_quantity, 0) as delivered_quantity,
-        reference.reference_date
+        reference.reference_date,
+        coalesce(delivered_by_line.delivered_quantity, 0) as delivered_quantity
     from order_lines
     cross join reference
     cross join delivery_presence
     left join delivered_by_line
         on order_lines.business_unit_id = delivered_by_line.business_unit_id
-        and order_lines.order_id = delivered_by_line.order_id
-        and order_lines.order_line_number = delivered_by_line.order_line_number
+            and order_lines.order_id = delivered_by_line.order_id
+            and order_lines.order_line_number = delivered_by_line.order_line_number
     where not order_lines.is_return
 ),
 
@@ -119,7 +119,7 @@ final as (
     from open_lines
     left join customer_products
         on open_lines.customer_key = customer_products.customer_key
-        and open_lines.product_id = customer_products.product_id
+            and open_lines.product_id = customer_products.product_id
 )
 
 select * from final
