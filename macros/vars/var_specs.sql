@@ -54,6 +54,15 @@ decay_half_life_periods: {type: number, above: 0, max: 1000, nullable: true}
 segment_mode: {type: text, allowed: [dynamic, static]}
 review_frequency_months: {type: integer, min: 1, max: 120}
 static_review_value_change_threshold: {type: number, min: 0, max: 1000}
+stockout_demand_rule: {type: text, allowed: [exclude, correct, ignore]}
+min_lead_time_observations: {type: integer, min: 1, max: 1000000}
+default_lead_time_days: {type: integer, min: 0, max: 3650}
+poisson_dispersion_tolerance: {type: number, min: 0, max: 0.99}
+intermittent_safety_stock_method: {type: text, allowed: [auto, empirical_quantile]}
+empirical_quantile_min_windows: {type: integer, min: 1, max: 10000}
+new_item_provisional_cv: {type: number, min: 0, max: 100}
+policy_order_cost_rep_ccy: {type: number, min: 0, max: 1000000000}
+policy_annual_holding_cost_rate: {type: number, above: 0, max: 10}
 open_order_horizon_days: {type: integer, min: 1, max: 3650}
 policy_sanity_severity: {type: text, allowed: [warn, error]}
 policy_sanity_max_lot_size_periods: {type: number, above: 0, max: 1000}
