@@ -29,6 +29,8 @@ SANITY_TESTS = (
     "sanity_no_item_has_two_policies",
     "sanity_review_period_fits_planning_calendar",
     "sanity_atp_promise_covers_lead_time",
+    "sanity_moq_within_periods_of_demand",
+    "sanity_safety_stock_within_periods_of_demand",
 )
 
 
@@ -36,15 +38,20 @@ def crafted_bad_policy_seed() -> pd.DataFrame:
     """The shipped policy matrix with one defect per sanity test."""
     seed = pd.read_csv(POLICY_SEED, dtype=str, keep_default_na=False)
     by_id = seed.set_index("policy_id")
-    for policy_id in ("POL-DEFAULT", "POL-BY", "POL-AX", "POL-CZ"):
+    for policy_id in ("POL-DEFAULT", "POL-BY", "POL-AX", "POL-CZ", "POL-CX", "POL-BX"):
         assert policy_id in by_id.index, f"policy_matrix.csv no longer has {policy_id}; adapt the crafted seed"
     assert by_id.loc["POL-CZ", "stocking_strategy"] == "make_to_order"
+    assert by_id.loc["POL-CX", "moq_rule"] == "periods_of_demand"
     # No policy: BY products lose their row and the catch-all default row is gone.
     seed = seed[~seed["policy_id"].isin(["POL-DEFAULT", "POL-BY"])].copy()
     # Review period that is not a whole number of weekly buckets.
     seed.loc[seed["policy_id"] == "POL-AX", "review_period_days"] = "10"
     # A make-to-order promise of 3 days, shorter than any product's lead time.
     seed.loc[seed["policy_id"] == "POL-CZ", "atp_lead_time_days"] = "3"
+    # An MOQ of 50 periods of demand (the limit is var policy_sanity_max_lot_size_periods, 12).
+    seed.loc[seed["policy_id"] == "POL-CX", "moq_periods_of_demand"] = "50"
+    # A cycle service level of 99.99 %: z = 3.72 instead of 1.64 lifts safety stocks above 12 periods.
+    seed.loc[seed["policy_id"] == "POL-BX", "target_cycle_service_level"] = "0.9999"
     # Two equally specific rows for AX and any tier: AX items of tiers 2-4 carry two policies.
     duplicate = seed[seed["policy_id"] == "POL-AX"].copy()
     duplicate["policy_id"] = "POL-AX-DUPLICATE"
@@ -114,3 +121,10 @@ def test_each_sanity_test_fails_for_its_defect(bad_seed_build) -> None:
     floored = promises[promises["policy_id"] == "POL-CZ"]
     assert (floored["promised_lead_time_days"] >= floored["product_lead_time_days"]).all()
     assert set(floored["promise_basis"]) == {"product_lead_time_floor"}
+    master = failing_rows(db_path, "select * from marts.erp_material_master where mrp_type <> 'ND'")
+    limit_moq = 12 * master["demand_per_period_mean"]
+    big_moq = master[(master["minimum_lot_size_rule"] == "periods_of_demand")
+                     & (master["minimum_lot_size_quantity"] > limit_moq)]
+    assert not big_moq.empty and set(big_moq["policy_id"]) == {"POL-CX"}
+    big_stock = master[master["safety_stock_quantity"] > 12 * master["demand_per_period_mean"]]
+    assert not big_stock.empty and set(big_stock["policy_id"]) == {"POL-BX"}
