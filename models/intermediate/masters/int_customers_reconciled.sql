@@ -91,6 +91,7 @@ customers_joined as (
         erp_customers.customer_key,
         erp_customers.customer_name,
         erp_customers.country_code,
+        erp_customers.has_price_clause,
         erp_customers.sales_region as erp_sales_region,
         crm_accounts.sales_region as crm_sales_region,
         sales_regions_resolved.sales_region,
@@ -98,8 +99,7 @@ customers_joined as (
         coalesce(crm_accounts.global_account_id, erp_customers.customer_key) as global_account_id,
         coalesce(crm_accounts.global_account_name, erp_customers.customer_name) as global_account_name,
         coalesce(crm_accounts.is_key_account, false) as is_key_account,
-        crm_accounts.customer_key is not null as has_crm_account,
-        erp_customers.has_price_clause
+        crm_accounts.customer_key is not null as has_crm_account
     from erp_customers
     left join crm_accounts
         on erp_customers.customer_key = crm_accounts.customer_key
