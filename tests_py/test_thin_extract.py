@@ -27,6 +27,10 @@ UNAVAILABLE_IN_THIN = {
     "ship_to_hierarchy": ("ship_tos",),
     "multi_currency": ("fx_rates",),
     "inventory": ("inventory_snapshots",),
+    "lead_time_variability": ("deliveries", "lead_time_days"),
+    "stockout_aware_demand": ("inventory_snapshots",),
+    "working_capital": ("inventory_snapshots",),
+    "inventory_valuation_at_cost": ("unit_cost", "standard_cost", "revenue"),
 }
 
 # Capabilities no model of the project computes yet: with their input loaded they must say
@@ -43,6 +47,10 @@ CAPABILITY_INPUTS = {
     "cost_to_serve": "stg_wms__deliveries",
     "forecast_accuracy": "stg_planning__forecasts",
     "inventory": "stg_wms__inventory_snapshots",
+    "lead_time_variability": "stg_wms__deliveries",
+    "stockout_aware_demand": "stg_wms__inventory_snapshots",
+    "working_capital": "stg_wms__inventory_snapshots",
+    "inventory_valuation_at_cost": "stg_erp__products",
 }
 QUALITY_PATHS = ("models/intermediate/quality/", "models/marts/quality/")
 
@@ -194,6 +202,21 @@ def test_computed_capabilities_are_declared_by_models_that_read_their_input(smal
         published = set() if pd.isna(row.computed_by) else set(row.computed_by.split(", "))
         assert published == declared.get(row.capability, set()), row.capability
 
+    # A model may read an input shared with a measure that is not built when it lies on the path of a model
+    # that declares a capability measured from that input (deliveries feed lead_time_variability as well as
+    # service_level): it is that model, one it reads, or one that reads it.
+    declaring = {
+        by_name[name]: {CAPABILITY_INPUTS[c] for c, names in declared.items() if name in names}
+        for name in set().union(*declared.values())
+    }
+
+    def _excused(uid: str, source_name: str) -> bool:
+        return any(
+            source_name in inputs
+            and (other == uid or uid in _ancestors(nodes, other) or other in _ancestors(nodes, uid))
+            for other, inputs in declaring.items()
+        )
+
     for capability in NOT_BUILT:
         source_uid = by_name[CAPABILITY_INPUTS[capability]]
         readers = sorted(
@@ -202,5 +225,26 @@ def test_computed_capabilities_are_declared_by_models_that_read_their_input(smal
             if node["resource_type"] == "model"
             and source_uid in _ancestors(nodes, uid, through_quality=False)
             and not _is_quality(node)
+            and not _excused(uid, CAPABILITY_INPUTS[capability])
         )
         assert readers == [], f"{readers} read the input of {capability}: declare what they compute"
+
+
+def test_policy_parameters_build_from_lead_time_days_and_revenue(thin_build: Build) -> None:
+    """No deliveries, no costs, no inventory: every item still gets parameters, each fallback named."""
+    items = thin_build.query("select * from marts.fct_item_policy_parameters")
+    assert len(items) > 20
+    assert (items["lead_time_source"] == "product_lead_time_days").all()
+    assert (items["lead_time_days_std"] == 0).all()
+    products = pd.read_csv(thin_build.data_dir / "products.csv", dtype={"product_id": str}).set_index("product_id")
+    assert (items["lead_time_days_mean"].to_numpy()
+            == items["product_id"].map(products["lead_time_days"]).astype(float).to_numpy()).all()
+    assert items["unit_cost_rep_ccy"].isna().all()
+    assert (items["unit_value_source"] == "unit_price_from_revenue").all()
+    assert (items["unit_value_rep_ccy"] > 0).all() and items["eoq_quantity"].notna().all()
+    assert (items["demand_estimate_method"] == "all_periods_no_inventory").all()
+    assert (items["stockout_period_count"] == 0).all()
+    assert items["safety_stock_quantity"].notna().all() and items["lot_size_quantity"].notna().all()
+    capital = thin_build.query("select * from marts.fct_policy_working_capital")
+    assert len(capital) > 0 and not capital["has_inventory_snapshot"].any()
+    assert capital["on_hand_value_rep_ccy"].isna().all() and capital["policy_stock_value_rep_ccy"].notna().all()
