@@ -5,6 +5,8 @@
         generate, and print where the results are with a short summary.
     python -m supplyseg.cli summary [--db build/dev.duckdb]
         print the summary of an existing build.
+    python -m supplyseg.cli export --out DIR [--db build/dev.duckdb]
+        write the ERP export marts of an existing build as CSV files (read-only).
 """
 
 from __future__ import annotations
@@ -116,6 +118,19 @@ def command_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_export(args: argparse.Namespace) -> int:
+    from supplyseg.erp_export import ExportError, export_marts
+
+    try:
+        written = export_marts(Path(args.db), Path(args.out))
+    except ExportError as error:
+        print(f"export: {error}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="supplyseg", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -127,6 +142,10 @@ def main(argv: list[str] | None = None) -> int:
     summary = commands.add_parser("summary", help="summary of an existing build")
     summary.add_argument("--db", default=str(DEFAULT_DB))
     summary.set_defaults(handler=command_summary)
+    export = commands.add_parser("export", help="write the ERP export marts of a build as CSV files")
+    export.add_argument("--out", required=True, help="folder the CSV files are written to")
+    export.add_argument("--db", default=str(DEFAULT_DB), help="built DuckDB file (opened read-only)")
+    export.set_defaults(handler=command_export)
     args = parser.parse_args(argv)
     return args.handler(args)
 

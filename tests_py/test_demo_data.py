@@ -22,7 +22,7 @@ ENTITY_COLUMNS = {
     "business_units": ["business_unit_id", "business_unit_name", "currency_code", "fiscal_calendar",
                        "fiscal_year_start_month"],
     "customers": ["business_unit_id", "customer_id", "customer_name", "country_code", "sales_region",
-                  "created_date", "contact_name", "contact_email"],
+                  "created_date", "contact_name", "contact_email", "has_price_clause"],
     "crm_accounts": ["business_unit_id", "customer_id", "global_account_id", "global_account_name",
                      "is_key_account", "sales_region"],
     "ship_tos": ["business_unit_id", "ship_to_id", "customer_id", "logistics_unit", "country_code"],
@@ -248,6 +248,8 @@ def test_thin_profile_writes_only_its_files_and_columns(thin: Path) -> None:
         c for c in ENTITY_COLUMNS["order_lines"] if c != "unit_cost"]
     assert pq.read_schema(thin / "products.parquet").names == [
         c for c in ENTITY_COLUMNS["products"] if c != "standard_cost"]
+    assert pq.read_schema(thin / "customers.parquet").names == [
+        c for c in ENTITY_COLUMNS["customers"] if c != "has_price_clause"]
     units = read(thin, "business_units")
     assert units[["business_unit_id", "currency_code", "fiscal_calendar"]].values.tolist() == [
         ["EU01", "EUR", "gregorian"]]

@@ -31,6 +31,7 @@ UNAVAILABLE_IN_THIN = {
     "stockout_aware_demand": ("inventory_snapshots",),
     "working_capital": ("inventory_snapshots",),
     "inventory_valuation_at_cost": ("unit_cost", "standard_cost", "revenue"),
+    "open_order_delivery_status": ("deliveries",),
 }
 
 # Capabilities no model of the project computes yet: with their input loaded they must say
@@ -52,6 +53,7 @@ CAPABILITY_INPUTS = {
     "stockout_aware_demand": "stg_wms__inventory_snapshots",
     "working_capital": "stg_wms__inventory_snapshots",
     "inventory_valuation_at_cost": "stg_erp__products",
+    "open_order_delivery_status": "stg_wms__deliveries",
 }
 QUALITY_PATHS = ("models/intermediate/quality/", "models/marts/quality/")
 

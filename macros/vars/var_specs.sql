@@ -87,6 +87,11 @@ empirical_quantile_min_windows: {type: integer, min: 1, max: 10000}
 new_item_provisional_cv: {type: number, min: 0, max: 100}
 policy_order_cost_rep_ccy: {type: number, min: 0, max: 1000000000}
 policy_annual_holding_cost_rate: {type: number, above: 0, max: 10}
+open_order_horizon_days: {type: integer, min: 1, max: 3650}
+policy_sanity_severity: {type: text, allowed: [warn, error]}
+policy_sanity_max_lot_size_periods: {type: number, above: 0, max: 1000}
+policy_sanity_max_safety_stock_periods: {type: number, above: 0, max: 1000}
+planning_bucket_days: {type: integer, min: 1, max: 366}
 # --- end of var specs ---
 {%- endset -%}
     {{ return(fromyaml(specs_yaml)) }}

@@ -63,9 +63,10 @@ def _entity_files(prof: Profile) -> tuple[str, ...]:
 
 
 def _schema(entity: str, prof: Profile):
-    """Output schema of an entity under a profile (thin drops the cost columns)."""
+    """Output schema of an entity under a profile (thin drops the cost columns and the optional price clause)."""
     schema = sinks.SCHEMAS[entity]
-    return schema if prof.with_costs else sinks.without_columns(schema, ("unit_cost", "standard_cost"))
+    return schema if prof.with_costs else sinks.without_columns(
+        schema, ("unit_cost", "standard_cost", "has_price_clause"))
 
 
 def _prepare_out_dir(out: Path) -> None:
@@ -95,6 +96,7 @@ def _master_columns(world: World) -> dict[str, Columns]:
             "business_unit_id": bu_ids[c.unit], "customer_id": c.customer_id, "customer_name": c.name,
             "country_code": c.country, "sales_region": c.region_erp, "created_date": c.created_date,
             "contact_name": c.contact_name, "contact_email": c.contact_email,
+            "has_price_clause": c.has_price_clause,
         },
         "crm_accounts": {
             "business_unit_id": bu_ids[c.unit], "customer_id": c.customer_id,

@@ -25,6 +25,7 @@ SHIP_TO_COUNT_PROBS = (0.45, 0.30, 0.15, 0.10)
 SHIP_TO_PARENT_CONFLICT_SHARE = 0.03
 LOSS_MAKING_SHARE = 0.03
 SERVICE_CLAUSE_SHARE = 0.05
+PRICE_CLAUSE_SHARE = 0.08  # customers whose contract fixes their prices (full profile only)
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class Customers:
     account_id: np.ndarray  # per global account
     account_name: np.ndarray  # per global account
     account_is_key: np.ndarray  # per global account
+    has_price_clause: np.ndarray  # contract fixes the customer's prices
 
     def __len__(self) -> int:
         return len(self.customer_id)
@@ -264,6 +266,8 @@ def build_customers(rng: np.random.Generator, scale: Scale, profile: Profile, un
         discount=rng.uniform(0.85, 1.0, size=n),
         ship_to_start=np.cumsum(ship_count) - ship_count, ship_to_count=ship_count,
         account_id=account_id, account_name=np.array(base_names, dtype=object), account_is_key=is_key,
+        # Drawn last, so the draws above (and the data they shape) are those of a generator without the flag.
+        has_price_clause=_exact_flags(rng, n, PRICE_CLAUSE_SHARE),
     )
 
 

@@ -18,7 +18,8 @@ SCHEMAS: Mapping[str, pa.Schema] = {
         ("fiscal_year_start_month", I)]),
     "customers": pa.schema([
         ("business_unit_id", S), ("customer_id", S), ("customer_name", S), ("country_code", S),
-        ("sales_region", S), ("created_date", S), ("contact_name", S), ("contact_email", S)]),
+        ("sales_region", S), ("created_date", S), ("contact_name", S), ("contact_email", S),
+        ("has_price_clause", B)]),
     "crm_accounts": pa.schema([
         ("business_unit_id", S), ("customer_id", S), ("global_account_id", S), ("global_account_name", S),
         ("is_key_account", B), ("sales_region", S)]),

@@ -24,7 +24,8 @@ erp_customers as (
         customer_key,
         customer_name,
         country_code,
-        sales_region
+        sales_region,
+        has_price_clause
     from {{ ref('stg_erp__customers') }}
     where rejection_reason is null
     qualify row_number() over (partition by customer_key order by source_row_number) = 1
@@ -90,6 +91,7 @@ customers_joined as (
         erp_customers.customer_key,
         erp_customers.customer_name,
         erp_customers.country_code,
+        erp_customers.has_price_clause,
         erp_customers.sales_region as erp_sales_region,
         crm_accounts.sales_region as crm_sales_region,
         sales_regions_resolved.sales_region,
@@ -120,6 +122,7 @@ final as (
         crm_sales_region,
         sales_region,
         sales_region_source,
+        has_price_clause,
         {{ segment_customer_column }} as segment_customer_id
     from customers_joined
 )

@@ -413,6 +413,24 @@ capabilities as (
         'of usable order lines have a unit cost or a standard cost; items without are valued at their net unit'
         || ' price from revenue' as low_coverage_consequence
     from facts
+
+    union all
+
+    select
+        'open_order_delivery_status' as capability,
+        'Open order lines known by what was delivered (pick and transport priority of open lines).' as used_for,
+        'deliveries' as required_inputs,
+        'usable order lines that are not returns' as coverage_basis,
+        sales_lines_delivered_count as covered_count,
+        sales_line_count as coverage_base_count,
+        case
+            when delivery_row_count = 0
+                then 'deliveries has no rows: a line counts as open when its requested date is on or after the'
+                    || ' reference date (openness_basis requested_date), whatever was shipped'
+        end as missing_input_reason,
+        'of sales order lines have a delivered date; the others count as open while within the horizon'
+            as low_coverage_consequence
+    from facts
 ),
 
 shared as (

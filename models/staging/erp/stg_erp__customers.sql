@@ -13,6 +13,7 @@ renamed as (
         try_cast(created_date as date) as created_date,
         contact_name,
         contact_email,
+        coalesce(try_cast(has_price_clause as boolean), false) as has_price_clause,
         {{ contract_rejection_reason('erp', 'customers') }} as rejection_reason,
         {{ contract_unparseable_optional_columns('erp', 'customers') }} as unparseable_optional_columns,
         {{ contract_source_row('erp', 'customers') }} as source_row,
