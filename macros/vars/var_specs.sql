@@ -54,6 +54,10 @@ decay_half_life_periods: {type: number, above: 0, max: 1000, nullable: true}
 segment_mode: {type: text, allowed: [dynamic, static]}
 review_frequency_months: {type: integer, min: 1, max: 120}
 static_review_value_change_threshold: {type: number, min: 0, max: 1000}
+kpi_calendar_id: {type: text, pattern: '[A-Za-z0-9_.:-]{1,64}'}
+kpi_root_cause_consecutive_periods: {type: integer, min: 1, max: 120}
+kpi_root_cause_top_entities: {type: integer, min: 1, max: 10000}
+segment_churn_top_movers: {type: integer, min: 1, max: 10000}
 # --- end of var specs ---
 {%- endset -%}
     {{ return(fromyaml(specs_yaml)) }}
