@@ -41,7 +41,7 @@ forecast_months as (
     where forecasts.period_start >= window_bounds.window_start_date
         and {{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'forecasts.period_start')) }}
         <= window_bounds.window_end_date
-    group by forecasts.business_unit_id, forecasts.product_id, forecasts.period_start
+    group by 1, 2, 3
 ),
 
 actual_months as (

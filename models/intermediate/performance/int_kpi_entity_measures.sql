@@ -108,11 +108,12 @@ entity_periods as (
         {%- for column in count_columns %}
             coalesce(sum({{ column }}), 0) as {{ column }},
         {%- endfor %}
-        {%- for column in amount_columns %}
-            {{ exact_sum(column) }} as {{ column }}{{ ',' if not loop.last }}
+        {%- for column in amount_columns[:-1] %}
+            {{ exact_sum(column) }} as {{ column }},
         {%- endfor %}
+        {{ exact_sum('absolute_forecast_error_quantity') }} as absolute_forecast_error_quantity
     from unioned
-    group by grain, entity_id, calendar_id, fiscal_period_key, period_start_date, period_end_date, days_in_period
+    group by 1, 2, 3, 4, 5, 6, 7
 ),
 
 final as (
@@ -126,9 +127,10 @@ final as (
         entity_periods.period_start_date,
         entity_periods.period_end_date,
         entity_periods.days_in_period,
-        {%- for column in count_columns + amount_columns %}
-            entity_periods.{{ column }}{{ ',' if not loop.last }}
+        {%- for column in count_columns + amount_columns[:-1] %}
+            entity_periods.{{ column }},
         {%- endfor %}
+        entity_periods.absolute_forecast_error_quantity
     from entity_periods
     inner join assignments
         on entity_periods.grain = assignments.grain

@@ -28,12 +28,12 @@ entity_contributions as (
         entity_measures.entity_id,
         entity_measures.fiscal_period_key,
         entity_measures.period_start_date,
+        entity_measures.absolute_forecast_error_quantity as absolute_forecast_error,
         entity_measures.on_time_base_line_count - entity_measures.on_time_line_count as late_lines,
         entity_measures.delivered_line_count - entity_measures.in_full_line_count as short_lines,
         entity_measures.on_time_base_line_count - entity_measures.on_time_in_full_line_count as not_otif_lines,
         entity_measures.delivered_line_count - entity_measures.filled_first_time_line_count
             as lines_not_filled_first_time,
-        entity_measures.absolute_forecast_error_quantity as absolute_forecast_error,
         greatest(
             entity_measures.cost_to_serve_rep_ccy
             - cost_targets.target_value * entity_measures.cost_to_serve_revenue_rep_ccy,

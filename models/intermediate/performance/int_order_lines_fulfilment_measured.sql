@@ -31,13 +31,18 @@ drivers as (
 driver_rates as (
     -- One row: the rate of every cost component and driver (0 where the seed has none).
     select
-        {%- for component in ['handling', 'order_processing'] %}
-            {%- for driver in ['orders', 'order_lines', 'units'] %}
-        coalesce(
-            sum(case when cost_component = '{{ component }}' and driver = '{{ driver }}' then rate_rep_ccy end), 0
-        ) as {{ component }}_rate_per_{{ driver }}{{ ',' if not loop.last or component == 'handling' }}
-            {%- endfor %}
-        {%- endfor %}
+        coalesce(sum(case when cost_component = 'handling' and driver = 'orders' then rate_rep_ccy end), 0)
+            as handling_rate_per_orders,
+        coalesce(sum(case when cost_component = 'handling' and driver = 'order_lines' then rate_rep_ccy end), 0)
+            as handling_rate_per_order_lines,
+        coalesce(sum(case when cost_component = 'handling' and driver = 'units' then rate_rep_ccy end), 0)
+            as handling_rate_per_units,
+        coalesce(sum(case when cost_component = 'order_processing' and driver = 'orders' then rate_rep_ccy end), 0)
+            as order_processing_rate_per_orders,
+        coalesce(sum(case when cost_component = 'order_processing' and driver = 'order_lines' then rate_rep_ccy end), 0)
+            as order_processing_rate_per_order_lines,
+        coalesce(sum(case when cost_component = 'order_processing' and driver = 'units' then rate_rep_ccy end), 0)
+            as order_processing_rate_per_units
     from drivers
 ),
 
@@ -99,21 +104,23 @@ lines_in_periods as (
 measured as (
     select
         lines_in_periods.*,
+        line_deliveries.last_delivered_date,
         coalesce(line_deliveries.delivery_count, 0) as delivery_count,
         coalesce(line_deliveries.delivered_quantity, 0) as delivered_quantity,
         coalesce(line_deliveries.first_delivery_quantity, 0) as first_delivery_quantity,
-        line_deliveries.last_delivered_date,
         line_deliveries.delivery_count is not null as is_delivered,
         case
             when line_deliveries.deliveries_with_freight_count = line_deliveries.delivery_count
                 then line_deliveries.freight_cost_rep_ccy
         end as freight_cost_rep_ccy,
-{%- for component in ['handling', 'order_processing'] %}
-        driver_rates.{{ component }}_rate_per_orders / lines_in_periods.order_sales_line_count
-        + driver_rates.{{ component }}_rate_per_order_lines
-        + driver_rates.{{ component }}_rate_per_units * coalesce(line_deliveries.delivered_quantity, 0)
-            as {{ component }}_cost_rep_ccy{{ ',' if not loop.last }}
-        {%- endfor %}
+        driver_rates.handling_rate_per_orders / lines_in_periods.order_sales_line_count
+        + driver_rates.handling_rate_per_order_lines
+        + driver_rates.handling_rate_per_units * coalesce(line_deliveries.delivered_quantity, 0)
+            as handling_cost_rep_ccy,
+        driver_rates.order_processing_rate_per_orders / lines_in_periods.order_sales_line_count
+        + driver_rates.order_processing_rate_per_order_lines
+        + driver_rates.order_processing_rate_per_units * coalesce(line_deliveries.delivered_quantity, 0)
+            as order_processing_cost_rep_ccy
     from lines_in_periods
     cross join driver_rates
     left join line_deliveries
@@ -145,6 +152,9 @@ final as (
         first_delivery_quantity,
         last_delivered_date,
         is_delivered,
+        freight_cost_rep_ccy,
+        handling_cost_rep_ccy,
+        order_processing_cost_rep_ccy,
         case
             when is_delivered and requested_date is not null then last_delivered_date <= requested_date
         end as is_on_time,
@@ -154,9 +164,6 @@ final as (
                 then last_delivered_date <= requested_date and delivered_quantity >= quantity
         end as is_on_time_in_full,
         case when is_delivered then first_delivery_quantity >= quantity end as is_filled_first_time,
-        freight_cost_rep_ccy,
-        handling_cost_rep_ccy,
-        order_processing_cost_rep_ccy,
         freight_cost_rep_ccy + handling_cost_rep_ccy + order_processing_cost_rep_ccy as cost_to_serve_rep_ccy,
         gross_margin_rep_ccy
         - (freight_cost_rep_ccy + handling_cost_rep_ccy + order_processing_cost_rep_ccy)

@@ -82,7 +82,7 @@ order_fill as (
         count(*) as delivered_order_count,
         count(case when is_order_filled then 1 end) as filled_order_count
     from order_segments
-    group by grain, segment_code, fiscal_period_key
+    group by 1, 2, 3
 ),
 
 {% set kpis = [
