@@ -124,3 +124,32 @@ def test_targets_come_from_the_segment_row_before_the_any_segment_row(mart_kpis)
     expected = [own.get(key, default.get(key[1])) for key in keys]
     assert mart_kpis["target_value"].to_numpy() == pytest.approx(expected)
     assert any(key in own.index for key in keys)  # guard: a segment-specific target is used
+
+
+def test_forecast_accuracy_per_demand_pattern_and_method_family(small_build, values, sales_lines) -> None:
+    from reference.settings import seed
+
+    products = small_build.query("select product_id, final_segment_code, demand_pattern from marts.dim_product_segments")
+    products = products.set_index("product_id")
+    families = seed("forecast_methods").set_index("demand_pattern")["forecast_method_family"]
+    errors = reference_kpis.forecast_errors(small_build.data_dir, values, sales_lines)
+    errors = errors[errors["product_id"].isin(products.index)].copy()
+    errors["segment_code"] = errors["product_id"].map(products["final_segment_code"])
+    errors["demand_pattern"] = errors["product_id"].map(products["demand_pattern"])
+    errors["absolute_error"] = (errors["forecast"] - errors["actual"]).abs()
+    expected = errors.groupby(["segment_code", "demand_pattern", "period_start_date"])[
+        ["absolute_error", "actual"]].sum().reset_index()
+    expected["forecast_method_family"] = expected["demand_pattern"].map(families)
+    mart = small_build.query(
+        "select segment_code, demand_pattern, forecast_method_family, period_start_date,"
+        " absolute_forecast_error_quantity, actual_quantity, forecast_wape from marts.fct_forecast_accuracy")
+    mart["period_start_date"] = pd.to_datetime(mart["period_start_date"])
+    keys = ["segment_code", "demand_pattern", "period_start_date"]
+    merged = expected.merge(mart, on=keys, how="outer", indicator=True)
+    assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"].head().to_string()
+    assert (merged["forecast_method_family_x"] == merged["forecast_method_family_y"]).all()
+    assert len(set(merged["forecast_method_family_x"])) > 1  # guard: several families are measured
+    assert merged["absolute_forecast_error_quantity"].to_numpy() == pytest.approx(merged["absolute_error"].to_numpy())
+    with_actual = merged[merged["actual"] > 0]
+    assert with_actual["forecast_wape"].to_numpy() == pytest.approx(
+        (with_actual["absolute_error"] / with_actual["actual"]).to_numpy(), rel=RELATIVE_TOLERANCE)

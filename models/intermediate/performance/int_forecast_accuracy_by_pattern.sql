@@ -1,5 +1,6 @@
 {#
-    Forecast accuracy per product segment, demand pattern and KPI period:
+    Forecast accuracy per product segment, demand pattern (with the forecast
+    method family seed forecast_methods assigns to it) and KPI period:
     WAPE = sum |forecast - actual| / sum actual and bias = sum (forecast -
     actual) / sum actual over the product-months of int_forecast_errors_measured
     (doc block kpi_forecast_accuracy). Periods with no actual demand have no
@@ -13,7 +14,11 @@ entity_measures as (
         and forecast_quantity is not null
 ),
 
-final as (
+forecast_methods as (
+    select * from {{ ref('forecast_methods') }}
+),
+
+by_pattern as (
     select
         segment_code,
         demand_pattern,
@@ -31,6 +36,27 @@ final as (
         {{ exact_sum('forecast_error_quantity') }} / nullif({{ exact_sum('actual_quantity') }}, 0) as forecast_bias
     from entity_measures
     group by 1, 2, 3, 4, 5, 6
+),
+
+final as (
+    select
+        by_pattern.segment_code,
+        by_pattern.demand_pattern,
+        forecast_methods.forecast_method_family,
+        by_pattern.calendar_id,
+        by_pattern.fiscal_period_key,
+        by_pattern.period_start_date,
+        by_pattern.period_end_date,
+        by_pattern.forecast_product_count,
+        by_pattern.forecast_quantity,
+        by_pattern.actual_quantity,
+        by_pattern.absolute_forecast_error_quantity,
+        by_pattern.forecast_error_quantity,
+        by_pattern.forecast_wape,
+        by_pattern.forecast_bias
+    from by_pattern
+    left join forecast_methods
+        on by_pattern.demand_pattern = forecast_methods.demand_pattern
 )
 
 select * from final
