@@ -153,3 +153,76 @@ def test_forecast_accuracy_per_demand_pattern_and_method_family(small_build, val
     with_actual = merged[merged["actual"] > 0]
     assert with_actual["forecast_wape"].to_numpy() == pytest.approx(
         (with_actual["absolute_error"] / with_actual["actual"]).to_numpy(), rel=RELATIVE_TOLERANCE)
+
+
+def _sustained_misses(expected: pd.DataFrame, periods: pd.DataFrame, targets: pd.Series, direction: str,
+                      min_run: int) -> list[tuple[str, pd.Timestamp, pd.Timestamp]]:
+    """(segment, first missed period start, last missed period start) of every run of >= min_run missed periods."""
+    order = {start: position for position, start in enumerate(pd.to_datetime(periods["period_start_date"]))}
+    runs = []
+    for segment, rows in expected.groupby("segment_code"):
+        target = targets[segment]
+        gap = rows["kpi_value"] - target if direction == "higher" else target - rows["kpi_value"]
+        missed = sorted(order[start] for start in rows.loc[gap.round(9) < 0, "period_start_date"])
+        starts = list(order)
+        run: list[int] = []
+        for position in missed + [None]:
+            if run and (position is None or position != run[-1] + 1):
+                if len(run) >= min_run:
+                    runs.append((segment, starts[run[0]], starts[run[-1]]))
+                run = []
+            if position is not None:
+                run.append(position)
+    return runs
+
+
+@pytest.mark.parametrize("kpi_name,direction,measure", [
+    ("on_time_rate", "higher", "late"),
+    ("forecast_wape", "lower", "absolute_error"),
+])
+def test_root_causes_rank_the_entities_behind_sustained_misses(small_build, values, sales_lines, segments,
+                                                               kpi_name, direction, measure) -> None:
+    from reference.settings import seed
+
+    grain_segments = segments["product"]
+    periods = reference_kpis.kpi_periods(values, small_build.data_dir)
+    targets_seed = seed("kpi_targets")
+    targets_seed["target_value"] = targets_seed["target_value"].astype(float)
+    rows = targets_seed[targets_seed["kpi_name"] == kpi_name]
+    default = rows.loc[rows["segment_code"] == "*", "target_value"].iloc[0]
+    own = rows[rows["segment_code"] != "*"].set_index("segment_code")["target_value"]
+    targets = pd.Series({code: own.get(code, default) for code in grain_segments.unique()})
+
+    if kpi_name == "on_time_rate":
+        expected = reference_kpis.service_kpis(sales_lines, "product_id", grain_segments)
+        contributions = sales_lines[sales_lines["on_time_base"] & ~sales_lines["is_on_time"]].assign(late=1.0)
+    else:
+        errors = reference_kpis.forecast_errors(small_build.data_dir, values, sales_lines)
+        expected = reference_kpis.forecast_kpis(errors, grain_segments)
+        contributions = errors.assign(absolute_error=(errors["forecast"] - errors["actual"]).abs())
+    expected = expected[expected["kpi_name"] == kpi_name]
+    contributions = contributions.assign(segment_code=contributions["product_id"].map(grain_segments))
+    min_run = int(values["kpi_root_cause_consecutive_periods"])
+    top = int(values["kpi_root_cause_top_entities"])
+    runs = _sustained_misses(expected, periods, targets, direction, min_run)
+    assert runs, f"guard: the small build has sustained misses of {kpi_name}"
+
+    built = small_build.query(
+        f"select segment_code, miss_start_date, entity_id, contribution_rank, contribution_value, contribution_share"
+        f" from marts.fct_kpi_root_causes where grain = 'product' and kpi_name = '{kpi_name}'"
+        f" order by segment_code, miss_start_date, contribution_rank")
+    built["miss_start_date"] = pd.to_datetime(built["miss_start_date"])
+    assert sorted(set(zip(built["segment_code"], built["miss_start_date"]))) == sorted(
+        (segment, first) for segment, first, _ in runs)
+    for segment, first, last in runs:
+        inside = contributions[(contributions["segment_code"] == segment)
+                               & (contributions["period_start_date"] >= first)
+                               & (contributions["period_start_date"] <= last)]
+        per_entity = inside.groupby("product_id")[measure].sum()
+        per_entity = per_entity[per_entity > 0]
+        ranked = per_entity.rename("value").reset_index().assign(rounded=lambda f: f["value"].round(9))
+        ranked = ranked.sort_values(["rounded", "product_id"], ascending=[False, True]).head(top)
+        mine = built[(built["segment_code"] == segment) & (built["miss_start_date"] == first)]
+        assert list(mine["entity_id"]) == list(ranked["product_id"]), (segment, first)
+        assert mine["contribution_value"].to_numpy() == pytest.approx(ranked["value"].to_numpy())
+        assert mine["contribution_share"].to_numpy() == pytest.approx((ranked["value"] / per_entity.sum()).to_numpy())
