@@ -14,6 +14,7 @@ import pytest
 
 from supplyseg.demo_data import DEFAULT_DEFECT_RATES, build_world, generate
 from supplyseg.demo_data.__main__ import main as cli_main
+from reference.customer_behaviour import account_features, kmeans_recovery
 from reference.fiscal_calendar import fiscal_calendar
 
 KEYS = ["business_unit_id", "order_id", "order_line_number"]
@@ -42,7 +43,13 @@ TRUTH_COLUMNS = {
     "sales_region_conflicts": ["business_unit_id", "customer_id", "erp_sales_region", "crm_sales_region"],
     "ship_to_parent_conflicts": ["business_unit_id", "ship_to_id", "wms_customer_id", "erp_customer_id"],
     "customer_identity": ["business_unit_id", "customer_id", "global_account_id"],
+    "customer_behaviour_groups": ["business_unit_id", "customer_id", "global_account_id", "behaviour_group"],
+    "stockout_true_demand": ["product_id", "plant_id", "month", "true_demand_quantity", "observed_quantity",
+                             "is_stockout"],
 }
+BEHAVIOUR_GROUPS = {"bulk_buyer", "frequent_small", "erratic_project", "lead_time_sensitive"}
+# Measured on small, seed 42 (docs/demo_data.md): ARI 0.97-1.0; seed 7: 0.99.
+REQUIRED_BEHAVIOUR_ARI = 0.9
 # Allowed share of base lines per defect (default rates; binomial noise on ~20k lines).
 DEFECT_SHARE_RANGES = {
     "duplicate": (0.007, 0.013), "outlier": (0.0003, 0.002), "return": (0.016, 0.024),
@@ -235,7 +242,7 @@ def test_thin_profile_writes_only_its_files_and_columns(thin: Path) -> None:
     assert sorted(p.name for p in thin.glob("*.*")) == [
         "business_units.parquet", "customers.parquet", "order_lines.parquet", "products.parquet"]
     assert sorted(p.name for p in (thin / "_truth").iterdir()) == [
-        "order_line_defects.csv", "product_patterns.csv", "summary.json"]
+        "customer_behaviour_groups.csv", "order_line_defects.csv", "product_patterns.csv", "summary.json"]
     assert pq.read_schema(thin / "order_lines.parquet").names == [
         c for c in ENTITY_COLUMNS["order_lines"] if c != "unit_cost"]
     assert pq.read_schema(thin / "products.parquet").names == [
@@ -523,3 +530,104 @@ def test_cli_writes_csv_thin(tmp_path: Path, capsys: pytest.CaptureFixture[str])
                      "--profile", "thin"]) == 0
     assert "order_lines" in capsys.readouterr().out
     assert (tmp_path / "order_lines.csv").exists() and not (tmp_path / "deliveries.csv").exists()
+
+
+# ---------------------------------------------------------------- planted customer behaviour groups
+
+@pytest.fixture(scope="module")
+def behaviour(full: Path) -> tuple[pd.DataFrame, pd.Series]:
+    """(features per global account from the clean raw lines, truth group per global account)."""
+    features = account_features(clean_lines(full), read(full, "crm_accounts"), read(full, "fx_rates"))
+    groups = truth(full, "customer_behaviour_groups").drop_duplicates("global_account_id")
+    return features, groups.set_index("global_account_id")["behaviour_group"]
+
+
+def test_behaviour_groups_are_per_global_account(full: Path) -> None:
+    groups = truth(full, "customer_behaviour_groups")
+    customers = read(full, "customers")
+    assert sorted(zip(groups["business_unit_id"], groups["customer_id"])) == sorted(
+        zip(customers["business_unit_id"], customers["customer_id"]))
+    identity = truth(full, "customer_identity")
+    assert groups[["business_unit_id", "customer_id", "global_account_id"]].equals(identity)
+    assert (groups.groupby("global_account_id")["behaviour_group"].nunique() == 1).all()
+    per_group = groups.drop_duplicates("global_account_id")["behaviour_group"].value_counts()
+    assert set(per_group.index) == BEHAVIOUR_GROUPS
+    assert per_group.min() >= 20, per_group.to_dict()
+    for entity in ENTITY_COLUMNS:
+        assert "behaviour_group" not in pq.read_schema(full / f"{entity}.parquet").names, entity
+
+
+def test_behaviour_group_signatures(behaviour: tuple[pd.DataFrame, pd.Series]) -> None:
+    features, groups = behaviour
+    median = features.groupby(groups.reindex(features.index)).median()
+    bulk, frequent, erratic, rush = (median.loc[g] for g in (
+        "bulk_buyer", "frequent_small", "erratic_project", "lead_time_sensitive"))
+    # Short lead times: only the lead-time-sensitive group requests within 7 days.
+    assert rush["short_lead_time_share"] == 1.0
+    assert median.drop(index="lead_time_sensitive")["short_lead_time_share"].max() == 0.0
+    # Order frequency: frequent_small > lead_time_sensitive > bulk = erratic = 1 order per buying month.
+    assert frequent["order_frequency"] >= 1.5 * rush["order_frequency"] >= 3.0 * bulk["order_frequency"] * 0.5
+    assert bulk["order_frequency"] <= 1.1 and erratic["order_frequency"] <= 1.1
+    # Order value: bulk and erratic orders are large, frequent_small orders small.
+    assert bulk["mean_order_value"] >= 10 * frequent["mean_order_value"]
+    assert erratic["mean_order_value"] >= 10 * frequent["mean_order_value"]
+    # Buying months: erratic projects buy in few months with irregular sizes.
+    assert erratic["adi"] >= 2.0 and median.drop(index="erratic_project")["adi"].max() <= 1.6
+    assert erratic["cv_squared"] >= 0.4 and median.drop(index="erratic_project")["cv_squared"].max() <= 0.2
+    assert erratic["order_value_cv"] >= 1.5 * median.drop(index="erratic_project")["order_value_cv"].max()
+    # Size stays heavy-tailed within every group (groups are dealt out by size blocks).
+    spread = features.groupby(groups.reindex(features.index))["revenue"].quantile([0.1, 0.9]).unstack()
+    assert (spread[0.9] / spread[0.1] >= 8).all(), spread
+
+
+def test_behaviour_groups_are_recovered_by_kmeans(behaviour: tuple[pd.DataFrame, pd.Series]) -> None:
+    features, groups = behaviour
+    ari, best_k, silhouettes = kmeans_recovery(features, groups)
+    assert ari >= REQUIRED_BEHAVIOUR_ARI, f"ARI {ari:.3f}; silhouette {silhouettes}"
+    assert best_k in (2, 4, 5), silhouettes
+
+
+# ---------------------------------------------------------------- planted stock-outs
+
+def test_stockouts_have_zero_snapshots_and_lost_demand(full: Path) -> None:
+    stock = pd.read_csv(full / "_truth" / "stockout_true_demand.csv", dtype={"product_id": str, "plant_id": str})
+    assert list(stock.columns) == TRUTH_COLUMNS["stockout_true_demand"]
+    assert not stock.duplicated(["product_id", "plant_id", "month"]).any()
+    assert 0.03 <= stock["is_stockout"].mean() <= 0.05, stock["is_stockout"].mean()
+    out, normal = stock[stock["is_stockout"]], stock[~stock["is_stockout"]]
+    assert ((out["observed_quantity"] > 0) & (out["observed_quantity"] < out["true_demand_quantity"])).all()
+    lost = 1 - out["observed_quantity"].sum() / out["true_demand_quantity"].sum()
+    assert 0.3 <= lost <= 0.7, f"lost share of stocked-out demand {lost:.1%}"
+    assert (normal["observed_quantity"] == normal["true_demand_quantity"]).all()
+
+    inventory = read(full, "inventory_snapshots")
+    inventory["month"] = inventory["snapshot_date"].str[:8] + "01"
+    joined = stock.merge(inventory, on=["product_id", "plant_id", "month"], how="left", validate="one_to_one")
+    assert joined["on_hand_quantity"].notna().all(), "a product x plant x month with demand has no snapshot"
+    assert (joined.loc[joined["is_stockout"], "on_hand_quantity"] == 0).all()
+    empty = inventory[inventory["on_hand_quantity"] <= 0].merge(
+        out, on=["product_id", "plant_id", "month"], how="left", validate="one_to_one")
+    assert empty["is_stockout"].notna().all(), "an empty snapshot without a planted stock-out"
+
+
+def test_stockout_truth_matches_the_written_lines_and_true_demand(full: Path) -> None:
+    stock = pd.read_csv(full / "_truth" / "stockout_true_demand.csv", dtype={"product_id": str, "plant_id": str})
+    lines = clean_lines(full)
+    lines["month"] = lines["order_date"].str[:8] + "01"
+    observed = lines.groupby(["product_id", "plant_id", "month"])["quantity"].sum()
+    truth_observed = stock.set_index(["product_id", "plant_id", "month"])["observed_quantity"]
+    # Defects (nulls, unknown IDs, outliers) remove a few lines from the clean set, never add any.
+    assert observed.index.isin(truth_observed.index).all()
+    written = observed.reindex(truth_observed.index, fill_value=0)
+    assert (written <= truth_observed).all(), "clean lines hold more than the observed demand"
+    assert (written == truth_observed).mean() >= 0.9
+    stocked_out = stock.set_index(["product_id", "plant_id", "month"])["is_stockout"]
+    assert (written[stocked_out] < stock.set_index(["product_id", "plant_id", "month"])[
+        "true_demand_quantity"][stocked_out]).all()
+    # True demand of a product and month summed over plants = the generator's product demand.
+    world = build_world("small", 42, "full")
+    month_index = {world.timeline.month_start_iso(m): m for m in range(world.timeline.n_months)}
+    product_index = {p: i for i, p in enumerate(world.products.product_id)}
+    true_total = stock.groupby(["product_id", "month"])["true_demand_quantity"].sum()
+    expected = [int(world.demand.quantity[product_index[p], month_index[m]]) for p, m in true_total.index]
+    assert true_total.tolist() == expected

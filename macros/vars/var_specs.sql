@@ -58,6 +58,15 @@ kpi_calendar_id: {type: text, pattern: '[A-Za-z0-9_.:-]{1,64}'}
 kpi_root_cause_consecutive_periods: {type: integer, min: 1, max: 120}
 kpi_root_cause_top_entities: {type: integer, min: 1, max: 10000}
 segment_churn_top_movers: {type: integer, min: 1, max: 10000}
+stockout_demand_rule: {type: text, allowed: [exclude, correct, ignore]}
+min_lead_time_observations: {type: integer, min: 1, max: 1000000}
+default_lead_time_days: {type: integer, min: 0, max: 3650}
+poisson_dispersion_tolerance: {type: number, min: 0, max: 0.99}
+intermittent_safety_stock_method: {type: text, allowed: [auto, empirical_quantile]}
+empirical_quantile_min_windows: {type: integer, min: 1, max: 10000}
+new_item_provisional_cv: {type: number, min: 0, max: 100}
+policy_order_cost_rep_ccy: {type: number, min: 0, max: 1000000000}
+policy_annual_holding_cost_rate: {type: number, above: 0, max: 10}
 # --- end of var specs ---
 {%- endset -%}
     {{ return(fromyaml(specs_yaml)) }}

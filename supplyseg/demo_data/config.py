@@ -123,7 +123,7 @@ REQUIRED_COLUMNS: tuple[str, ...] = ("customer_id", "product_id", "order_date", 
 # numpy.random.default_rng([seed, STREAM[name], month]) so months are independent and reproducible.
 STREAM: Mapping[str, int] = MappingProxyType({
     "units": 1, "customers": 2, "products": 3, "demand": 4, "fx": 5, "lines": 6, "defects": 7,
-    "deliveries": 8, "inventory": 9, "forecasts": 10, "names": 11,
+    "deliveries": 8, "inventory": 9, "forecasts": 10, "names": 11, "behaviour": 12, "stockouts": 13,
 })
 
 

@@ -9,10 +9,12 @@ from typing import Any, Mapping
 import numpy as np
 
 from . import demand as demand_mod
+from . import behaviour as behaviour_mod
 from . import logistics, masters, sinks
 from .config import FORMATS, PROFILES, SCALES, Profile, resolve_defect_rates, stream_rng
 from .defects import DefectState, inject_defects
 from .orders import month_lines
+from .stockouts import StockoutMonth
 from .world import World
 from .timeline import Timeline
 
@@ -24,6 +26,7 @@ OPTIONAL_ENTITIES: tuple[str, ...] = (
     "deliveries", "forecasts", "inventory_snapshots", "crm_accounts", "ship_tos", "fx_rates",
 )
 TRUTH_DIR = "_truth"
+STOCKOUT_TRUTH = "stockout_true_demand"
 Columns = dict[str, np.ndarray]
 
 
@@ -49,8 +52,10 @@ def build_world(scale: str, seed: int, profile: str) -> World:
     products = masters.build_products(stream_rng(seed, "products"), SCALES[scale], prof, timeline)
     demand = demand_mod.build_demand(stream_rng(seed, "demand"), SCALES[scale], products, timeline)
     fx = demand_mod.build_fx(stream_rng(seed, "fx"), tuple(s.currency_code for s in units.specs), prof.n_months)
+    behaviour = behaviour_mod.plant_behaviour(stream_rng(seed, "behaviour"), customers, prof.n_months)
+    customers = behaviour_mod.with_behaviour(customers, behaviour)
     share = demand_mod.unit_demand_share(customers, units, prof.n_months)
-    return World(prof, timeline, units, customers, ship_tos, products, demand, fx, share)
+    return World(prof, timeline, units, customers, ship_tos, products, demand, fx, share, behaviour)
 
 
 def _entity_files(prof: Profile) -> tuple[str, ...]:
@@ -149,6 +154,11 @@ def _truth_columns(world: World) -> dict[str, Columns]:
             "business_unit_id": bu_ids[c.unit], "customer_id": c.customer_id,
             "global_account_id": c.account_id[c.account],
         },
+        "customer_behaviour_groups": {
+            "business_unit_id": bu_ids[c.unit], "customer_id": c.customer_id,
+            "global_account_id": c.account_id[c.account],
+            "behaviour_group": np.array(behaviour_mod.BEHAVIOUR_GROUPS, dtype=object)[world.behaviour.group],
+        },
     }
 
 
@@ -160,13 +170,18 @@ def _stream_months(world: World, seed: int, rates: dict[str, float], out: Path, 
     out_sinks = {e: sinks.TableSink(out / f"{e}.{fmt}", _schema(e, prof), fmt) for e in names}
     defect_sink = sinks.TableSink(out / TRUTH_DIR / "order_line_defects.csv",
                                   sinks.TRUTH_SCHEMAS["order_line_defects"], "csv")
+    with_stock = "inventory_snapshots" in out_sinks
+    if with_stock:
+        stockout_sink = sinks.TableSink(out / TRUTH_DIR / f"{STOCKOUT_TRUTH}.csv",
+                                        sinks.TRUTH_SCHEMAS[STOCKOUT_TRUTH], "csv")
     next_order: dict[int, int] = {}
     state = DefectState(next_return_order={})
     next_delivery = [1]
     defect_counts = {name: 0 for name in rates}
     base_lines = 0
     for month in range(prof.n_months):
-        lines = month_lines(world, month, stream_rng(seed, "lines", month), next_order)
+        lines, stockout = month_lines(world, month, stream_rng(seed, "lines", month), next_order,
+                                      stream_rng(seed, "stockouts", month) if with_stock else None)
         base_lines += len(lines)
         if "deliveries" in out_sinks:
             out_sinks["deliveries"].write(
@@ -176,14 +191,30 @@ def _stream_months(world: World, seed: int, rates: dict[str, float], out: Path, 
         defect_sink.write(records)
         for name, count in zip(*np.unique(records["defect"].astype(str), return_counts=True)):
             defect_counts[str(name)] += int(count)
-        if "inventory_snapshots" in out_sinks:
+        if with_stock:
             out_sinks["inventory_snapshots"].write(
-                logistics.inventory(world, month, stream_rng(seed, "inventory", month)))
+                logistics.inventory(world, month, stream_rng(seed, "inventory", month), stockout))
+            stockout_sink.write(_stockout_columns(world, month, stockout))
         if "forecasts" in out_sinks:
             out_sinks["forecasts"].write(logistics.forecasts(world, month, stream_rng(seed, "forecasts", month)))
     counts = {e: sink.close() for e, sink in out_sinks.items()}
     defect_sink.close()
+    if with_stock:
+        counts[STOCKOUT_TRUTH] = stockout_sink.close()
     return counts, defect_counts, base_lines
+
+
+def _stockout_columns(world: World, month: int, stockout: StockoutMonth) -> Columns:
+    """stockout_true_demand rows of one month: every product x plant with clean demand."""
+    n = len(stockout.product)
+    return {
+        "product_id": world.products.product_id[stockout.product],
+        "plant_id": world.units.plant_ids[stockout.plant],
+        "month": np.full(n, world.timeline.month_start_iso(month), dtype=object),
+        "true_demand_quantity": stockout.true_quantity,
+        "observed_quantity": stockout.observed_quantity,
+        "is_stockout": stockout.is_stockout,
+    }
 
 
 def generate(scale: str, seed: int, out_dir: str | Path, fmt: str = "parquet", profile: str = "full",
@@ -206,11 +237,13 @@ def generate(scale: str, seed: int, out_dir: str | Path, fmt: str = "parquet", p
         if entity in entities:
             files[entity] = sinks.write_table(out / f"{entity}.{fmt}", columns, _schema(entity, world.profile), fmt)
     streamed, defect_counts, base_lines = _stream_months(world, int(seed), rates, out, fmt, entities)
+    truth_files = {"order_line_defects": sum(defect_counts.values())}
+    if STOCKOUT_TRUTH in streamed:
+        truth_files[STOCKOUT_TRUTH] = streamed.pop(STOCKOUT_TRUTH)
     files.update(streamed)
 
-    truth_files = {"order_line_defects": sum(defect_counts.values())}
     for name, columns in _truth_columns(world).items():
-        if name == "product_patterns" or world.profile.optional_files:
+        if name in ("product_patterns", "customer_behaviour_groups") or world.profile.optional_files:
             truth_files[name] = sinks.write_table(out / TRUTH_DIR / f"{name}.csv", columns,
                                                   sinks.TRUTH_SCHEMAS[name], "csv")
     summary: dict[str, Any] = {

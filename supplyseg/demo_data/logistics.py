@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from .orders import LineBatch, split_integer
+from .stockouts import StockoutMonth
 from .world import World
 
 SPLIT_SHARE = 0.10  # lines delivered in 2-3 deliveries
 PARTIAL_SHARE = 0.05  # lines delivered short (less than ordered)
 LATE_SHARE = 0.15  # lines whose last delivery arrives after the requested date
-STOCKOUT_SHARE = 0.04  # inventory snapshots with nothing on hand
 FORECAST_NOISE = 0.15  # lognormal sigma of forecast noise
 Columns = dict[str, np.ndarray]
 
@@ -22,7 +22,9 @@ def _delivery_quantities(lines: LineBatch, rng: np.random.Generator) -> tuple[np
     partial = (rng.random(n) < PARTIAL_SHARE) & (qty >= 2)
     short = np.floor(qty * rng.uniform(0.5, 0.95, size=n)).astype(np.int64)
     total = np.where(partial, np.clip(short, 1, qty - 1), qty)
-    split = rng.random(n) < SPLIT_SHARE
+    # Only lines of 2+ units can be split: draw among them so splits stay SPLIT_SHARE of all lines.
+    splittable = total >= 2
+    split = splittable & (rng.random(n) < min(1.0, SPLIT_SHARE * n / max(1, int(splittable.sum()))))
     pieces = np.where(split, np.where(rng.random(n) < 0.7, 2, 3), 1)
     pieces = np.minimum(pieces, total)
     return pieces, split_integer(total, pieces, rng)
@@ -71,8 +73,8 @@ def deliveries(world: World, lines: LineBatch, rng: np.random.Generator, next_de
     }
 
 
-def inventory(world: World, month: int, rng: np.random.Generator) -> Columns:
-    """Month-end on-hand quantity per plant and product active this month."""
+def inventory(world: World, month: int, rng: np.random.Generator, stockout: StockoutMonth) -> Columns:
+    """Month-end on-hand quantity per plant and product active this month: 0 where it stocked out, else > 0."""
     products = np.flatnonzero(world.demand.expected[:, month] > 0)
     plant_unit = world.units.plant_unit
     n_plants = len(plant_unit)
@@ -85,7 +87,8 @@ def inventory(world: World, month: int, rng: np.random.Generator) -> Columns:
     plant_share = np.where(count == 1, 1.0, np.where(local == preferred, 0.85, 0.15 / np.maximum(count - 1, 1)))
     expected = world.demand.expected[product, month] * world.unit_share[unit, month] * plant_share
     cover = rng.gamma(4.0, 0.35, size=len(plant))  # months of cover, mean 1.4
-    on_hand = np.where(rng.random(len(plant)) < STOCKOUT_SHARE, 0.0, np.round(expected * cover))
+    empty = np.isin(product * n_plants + plant, stockout.stocked_out(n_plants))
+    on_hand = np.where(empty, 0.0, np.maximum(1.0, np.round(expected * cover)))
     return {
         "snapshot_date": np.full(len(plant), world.timeline.month_end_iso(month), dtype=object),
         "plant_id": world.units.plant_ids[plant],

@@ -52,6 +52,11 @@ TRUTH_SCHEMAS: Mapping[str, pa.Schema] = {
     "ship_to_parent_conflicts": pa.schema([
         ("business_unit_id", S), ("ship_to_id", S), ("wms_customer_id", S), ("erp_customer_id", S)]),
     "customer_identity": pa.schema([("business_unit_id", S), ("customer_id", S), ("global_account_id", S)]),
+    "stockout_true_demand": pa.schema([
+        ("product_id", S), ("plant_id", S), ("month", S), ("true_demand_quantity", I), ("observed_quantity", I),
+        ("is_stockout", B)]),
+    "customer_behaviour_groups": pa.schema([
+        ("business_unit_id", S), ("customer_id", S), ("global_account_id", S), ("behaviour_group", S)]),
 }
 PARQUET_BUFFER_ROWS = 500_000  # rows collected before a Parquet row group is written
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .behaviour import Behaviour
 from .config import Profile
 from .demand import Demand
 from .masters import Customers, Products, ShipTos, Units
@@ -25,3 +26,4 @@ class World:
     demand: Demand
     fx: dict[str, np.ndarray]  # currency -> rate_to_reporting per month
     unit_share: np.ndarray  # [unit, month]
+    behaviour: Behaviour  # planted customer behaviour groups

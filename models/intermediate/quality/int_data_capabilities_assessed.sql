@@ -338,6 +338,81 @@ capabilities as (
         'of usable order lines have a requested date; service sensitivity is measured on these only'
             as low_coverage_consequence
     from facts
+
+    union all
+
+    select
+        'lead_time_variability' as capability,
+        'Lead time mean and variability per item from deliveries (safety stock, fct_item_policy_parameters).'
+            as used_for,
+        'deliveries' as required_inputs,
+        'usable order lines that are not returns' as coverage_basis,
+        sales_lines_delivered_count as covered_count,
+        sales_line_count as coverage_base_count,
+        case
+            when delivery_row_count = 0
+                then 'deliveries has no rows: lead times fall back to products.lead_time_days with no variability'
+                    || ' (lead_time_source product_lead_time_days on every item)'
+        end as missing_input_reason,
+        'of sales order lines have a delivered date; items with too few fall back to products.lead_time_days'
+            as low_coverage_consequence
+    from facts
+
+    union all
+
+    select
+        'stockout_aware_demand' as capability,
+        'Demand statistics that flag stock-out periods (zero on hand) and leave out or correct their sales.'
+            as used_for,
+        'inventory_snapshots' as required_inputs,
+        'products sold' as coverage_basis,
+        products_with_inventory_count as covered_count,
+        products_sold_count as coverage_base_count,
+        case
+            when inventory_snapshot_row_count = 0
+                then 'inventory_snapshots has no rows: stock-outs cannot be seen, the stock-out rule is off and'
+                    || ' demand statistics use every period as observed (all_periods_no_inventory)'
+        end as missing_input_reason,
+        'of products sold have an inventory snapshot; stock-outs of the others cannot be seen'
+            as low_coverage_consequence
+    from facts
+
+    union all
+
+    select
+        'working_capital' as capability,
+        'Inventory value implied by the policy against the latest snapshot: excess and shortfall per plant'
+        || ' and segment.' as used_for,
+        'inventory_snapshots' as required_inputs,
+        'products sold' as coverage_basis,
+        products_with_inventory_count as covered_count,
+        products_sold_count as coverage_base_count,
+        case
+            when inventory_snapshot_row_count = 0
+                then 'inventory_snapshots has no rows: the policy stock value is reported, but on-hand stock,'
+                    || ' excess and shortfall cannot be'
+        end as missing_input_reason,
+        'of products sold have an inventory snapshot; the others count as 0 on hand (all shortfall)'
+            as low_coverage_consequence
+    from facts
+
+    union all
+
+    select
+        'inventory_valuation_at_cost' as capability,
+        'Policy stock, EOQ holding cost and working capital valued at unit cost.' as used_for,
+        'order_lines.unit_cost or products.standard_cost' as required_inputs,
+        'usable order lines' as coverage_basis,
+        lines_with_cost_count as covered_count,
+        usable_line_count as coverage_base_count,
+        case
+            when lines_with_unit_cost_count = 0 and products_with_standard_cost_count = 0
+                then 'order_lines has no unit_cost and products has no standard_cost: items are valued at their'
+                    || ' net unit price from revenue (unit_value_source unit_price_from_revenue)'
+        end as missing_input_reason,
+        'of usable order lines have a unit cost or a standard cost; items without are valued at their net unit'
+        || ' price from revenue' as low_coverage_consequence
+    from facts
 ),
 
 shared as (

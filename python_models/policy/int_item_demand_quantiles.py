@@ -1,0 +1,14 @@
+"""Reorder point and order-up-to quantiles of the items whose safety-stock method is poisson,
+negative_binomial or empirical_quantile (doc block policy_safety_stock), computed with scipy by
+supplyseg.policy.safety_stock. The method is chosen in SQL (int_item_policy_inputs); an item whose
+empirical history has no complete window falls back to its count model, and the row says so.
+Published through int_item_policy_parameters and the mart fct_item_policy_parameters."""
+
+from supplyseg.policy.safety_stock import HISTORY_COLUMNS, ITEM_COLUMNS, item_demand_quantiles
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    items = dbt.ref("int_item_policy_inputs").df()
+    history = dbt.ref("int_item_demand_periods").df()
+    return item_demand_quantiles(items[list(ITEM_COLUMNS)], history[list(HISTORY_COLUMNS)])

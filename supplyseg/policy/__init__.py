@@ -1,0 +1,1 @@
+"""Inventory policy statistics: safety stock quantiles for intermittent and lumpy items."""
