@@ -19,7 +19,11 @@
 {%- set forecast_columns = [
     'forecast_quantity', 'actual_quantity', 'forecast_error_quantity', 'absolute_forecast_error_quantity'
 ] -%}
-{%- set amount_columns = line_amount_columns + inventory_columns + forecast_columns -%}
+{%- set working_capital_columns = [
+    'working_capital_on_hand_value_rep_ccy', 'working_capital_policy_value_rep_ccy',
+    'working_capital_excess_value_rep_ccy'
+] -%}
+{%- set amount_columns = line_amount_columns + inventory_columns + forecast_columns + working_capital_columns -%}
 with
 
 line_measures as (
@@ -32,6 +36,10 @@ inventory_positions as (
 
 forecast_errors as (
     select * from {{ ref('int_forecast_errors_measured') }}
+),
+
+working_capital as (
+    select * from {{ ref('int_working_capital_by_product_period') }}
 ),
 
 assignments as (
@@ -61,7 +69,11 @@ inventory_by_product as (
         cast(null as double) as forecast_quantity,
         cast(null as double) as actual_quantity,
         cast(null as double) as forecast_error_quantity,
-        cast(null as double) as absolute_forecast_error_quantity
+        cast(null as double) as absolute_forecast_error_quantity,
+        {%- for column in working_capital_columns[:-1] %}
+            cast(null as double) as {{ column }},
+        {%- endfor %}
+        cast(null as double) as working_capital_excess_value_rep_ccy
     from inventory_positions
 ),
 
@@ -83,13 +95,46 @@ forecasts_by_product as (
         {{ exact_sum('forecast_quantity') }} as forecast_quantity,
         {{ exact_sum('actual_quantity') }} as actual_quantity,
         {{ exact_sum('forecast_error_quantity') }} as forecast_error_quantity,
-        {{ exact_sum('absolute_forecast_error_quantity') }} as absolute_forecast_error_quantity
+        {{ exact_sum('absolute_forecast_error_quantity') }} as absolute_forecast_error_quantity,
+        {%- for column in working_capital_columns[:-1] %}
+            cast(null as double) as {{ column }},
+        {%- endfor %}
+        cast(null as double) as working_capital_excess_value_rep_ccy
     from forecast_errors
     group by 1, 2, 3, 4, 5, 6, 7
 ),
 
+working_capital_by_product as (
+    select
+        'product' as grain,
+        product_id as entity_id,
+        calendar_id,
+        fiscal_period_key,
+        period_start_date,
+        period_end_date,
+        days_in_period,
+        {%- for column in count_columns %}
+            cast(null as bigint) as {{ column }},
+        {%- endfor %}
+        {%- for column in line_amount_columns + inventory_columns + forecast_columns %}
+            cast(null as double) as {{ column }},
+        {%- endfor %}
+        on_hand_value_rep_ccy as working_capital_on_hand_value_rep_ccy,
+        policy_stock_value_rep_ccy as working_capital_policy_value_rep_ccy,
+        excess_value_rep_ccy as working_capital_excess_value_rep_ccy
+    from working_capital
+),
+
 unioned as (
-    select * from line_measures
+    select
+        *,
+        {%- for column in working_capital_columns[:-1] %}
+            cast(null as double) as {{ column }},
+        {%- endfor %}
+        cast(null as double) as working_capital_excess_value_rep_ccy
+    from line_measures
+    union all
+    select * from working_capital_by_product
     union all
     select * from inventory_by_product
     union all
@@ -111,7 +156,7 @@ entity_periods as (
         {%- for column in amount_columns[:-1] %}
             {{ exact_sum(column) }} as {{ column }},
         {%- endfor %}
-        {{ exact_sum('absolute_forecast_error_quantity') }} as absolute_forecast_error_quantity
+        {{ exact_sum('working_capital_excess_value_rep_ccy') }} as working_capital_excess_value_rep_ccy
     from unioned
     group by 1, 2, 3, 4, 5, 6, 7
 ),
@@ -130,7 +175,7 @@ final as (
         {%- for column in count_columns + amount_columns[:-1] %}
             entity_periods.{{ column }},
         {%- endfor %}
-        entity_periods.absolute_forecast_error_quantity
+        entity_periods.working_capital_excess_value_rep_ccy
     from entity_periods
     inner join assignments
         on entity_periods.grain = assignments.grain

@@ -29,6 +29,7 @@ entity_contributions as (
         entity_measures.fiscal_period_key,
         entity_measures.period_start_date,
         entity_measures.absolute_forecast_error_quantity as absolute_forecast_error,
+        entity_measures.working_capital_excess_value_rep_ccy as excess_working_capital,
         entity_measures.on_time_base_line_count - entity_measures.on_time_line_count as late_lines,
         entity_measures.delivered_line_count - entity_measures.in_full_line_count as short_lines,
         entity_measures.on_time_base_line_count - entity_measures.on_time_in_full_line_count as not_otif_lines,
@@ -56,7 +57,7 @@ entity_contributions as (
 
 {% set measures = [
     'late_lines', 'short_lines', 'not_otif_lines', 'lines_not_filled_first_time',
-    'absolute_forecast_error', 'excess_cost_to_serve', 'excess_inventory_value'
+    'absolute_forecast_error', 'excess_cost_to_serve', 'excess_inventory_value', 'excess_working_capital'
 ] %}
 contributions_long as (
     {%- for measure in measures %}

@@ -49,7 +49,9 @@ segment_periods as (
         {{ exact_sum('cost_of_goods_sold_rep_ccy') }} as cost_of_goods_sold_rep_ccy,
         {{ exact_sum('actual_quantity') }} as actual_quantity,
         {{ exact_sum('forecast_error_quantity') }} as forecast_error_quantity,
-        {{ exact_sum('absolute_forecast_error_quantity') }} as absolute_forecast_error_quantity
+        {{ exact_sum('absolute_forecast_error_quantity') }} as absolute_forecast_error_quantity,
+        {{ exact_sum('working_capital_on_hand_value_rep_ccy') }} as working_capital_on_hand_value_rep_ccy,
+        {{ exact_sum('working_capital_excess_value_rep_ccy') }} as working_capital_excess_value_rep_ccy
     from entity_measures
     group by 1, 2, 3, 4, 5, 6, 7
 ),
@@ -97,6 +99,8 @@ order_fill as (
     ('forecast_bias', 'forecast_error_quantity', 'actual_quantity'),
     ('cost_to_serve_share', 'cost_to_serve_rep_ccy', 'cost_to_serve_revenue_rep_ccy'),
     ('margin_after_cost_to_serve_share', 'margin_after_cost_to_serve_rep_ccy', 'margin_revenue_rep_ccy'),
+    ('working_capital_excess_share', 'working_capital_excess_value_rep_ccy',
+        'working_capital_on_hand_value_rep_ccy'),
 ] %}
 kpi_rows as (
     {%- for kpi_name, numerator, denominator in kpis %}
