@@ -108,7 +108,9 @@ def test_gap_and_attainment_follow_the_direction_of_the_kpi(mart_kpis) -> None:
     expected_gap = sign * (value - rows["target_value"])
     assert rows["gap_to_target"].to_numpy() == pytest.approx(expected_gap.to_numpy(), rel=1e-12, abs=1e-12)
     expected_attainment = (value / rows["target_value"]).where(sign > 0, rows["target_value"] / value)
-    assert rows["attainment"].to_numpy() == pytest.approx(expected_attainment.to_numpy(), rel=1e-12)
+    expected_attainment = expected_attainment.replace([float("inf"), -float("inf")], float("nan"))  # x / 0: null
+    assert rows["attainment"].to_numpy(dtype=float) == pytest.approx(
+        expected_attainment.to_numpy(dtype=float), rel=1e-12, nan_ok=True)
     assert (rows["is_target_met"] == (expected_gap >= -1e-9)).all()
     assert (~rows["is_target_met"]).any() and rows["is_target_met"].any()  # guard: both outcomes occur
 
