@@ -343,3 +343,48 @@ def test_static_mode_holds_segments_until_review_or_trigger(two_runs, small_data
     reviewed = both[triggered & ~override_trigger]
     assert (reviewed["pre_override_segment_code"] == reviewed["algorithmic_segment_code"]).all()
     assert (pd.to_datetime(reviewed["last_reviewed_date"]) == reference_date).all()
+
+
+# --- Churn per run and per period, top movers (issue 17, section 3) ------------------------------------
+
+
+def test_run_and_period_churn_shares_match_pandas_on_the_two_runs(two_runs) -> None:
+    runs = compare_runs(two_runs.first, two_runs.second)
+    runs["continuing"] = runs["final_segment_code_second"].notna()
+    runs["changed"] = runs["continuing"] & (runs["final_segment_code_first"] != runs["final_segment_code_second"])
+    expected = runs.groupby("grain").agg(continuing=("continuing", "sum"), changed=("changed", "sum"))
+    expected["share"] = expected["changed"] / expected["continuing"]
+    assert (expected["changed"] > 0).any()  # guard: the two windows move some entities
+
+    churn = query(two_runs.db_path, "select * from marts.fct_segment_churn")
+    per_run = churn.groupby("grain").agg(
+        continuing=("run_continuing_entity_count", "max"), changed=("run_segment_changed_entity_count", "max"),
+        share=("run_churn_share", "max"), distinct_shares=("run_churn_share", "nunique"))
+    assert (per_run["distinct_shares"] == 1).all()  # one value per grain and run
+    per_run = per_run.loc[expected.index]
+    assert (per_run["continuing"] == expected["continuing"]).all()
+    assert (per_run["changed"] == expected["changed"]).all()
+    assert per_run["share"].to_numpy() == pytest.approx(expected["share"].to_numpy(), abs=1e-12)
+
+    # One pair of runs, placed in the reporting month of the second run's reference date.
+    by_period = query(two_runs.db_path, "select * from marts.fct_segment_churn_by_period").set_index("grain")
+    assert set(by_period["period_end_date"].astype(str)) == {SECOND_RUN_DATE}
+    by_period = by_period.loc[expected.index]
+    assert (by_period["run_count"] == 1).all()
+    assert (by_period["segment_changed_entity_count"] == expected["changed"]).all()
+    assert by_period["churn_share"].to_numpy() == pytest.approx(expected["share"].to_numpy(), abs=1e-12)
+
+
+def test_top_movers_are_the_changed_entities_of_largest_value(two_runs) -> None:
+    top = int(yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]["segment_churn_top_movers"])
+    second = two_runs.second[[*KEY, "final_segment_code", "abc_measure_value"]]
+    runs = compare_runs(two_runs.first, two_runs.second).merge(second[[*KEY, "abc_measure_value"]], on=KEY)
+    changed = runs[runs["final_segment_code_first"] != runs["final_segment_code_second"]].copy()
+    changed["value"] = changed["abc_measure_value"].round(9)
+    changed = changed.sort_values(["grain", "value", "entity_id"], ascending=[True, False, True])
+    expected = changed.groupby("grain").head(top)
+    movers = query(two_runs.db_path, "select * from marts.fct_segment_movers order by grain, mover_rank")
+    assert len(movers) > 0
+    assert list(zip(movers["grain"], movers["entity_id"])) == list(zip(expected["grain"], expected["entity_id"]))
+    assert (movers["from_segment_code"].to_numpy() == expected["final_segment_code_first"].to_numpy()).all()
+    assert (movers["to_segment_code"].to_numpy() == expected["final_segment_code_second"].to_numpy()).all()

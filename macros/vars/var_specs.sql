@@ -78,6 +78,10 @@ cluster_psi_retrain_threshold: {type: number, above: 0, max: 100}
 cluster_psi_bins: {type: integer, min: 2, max: 100}
 cluster_name_min_abs_z: {type: number, min: 0, max: 100}
 cluster_name_max_words: {type: integer, min: 1, max: 10}
+kpi_calendar_id: {type: text, pattern: '[A-Za-z0-9_.:-]{1,64}'}
+kpi_root_cause_consecutive_periods: {type: integer, min: 1, max: 120}
+kpi_root_cause_top_entities: {type: integer, min: 1, max: 10000}
+segment_churn_top_movers: {type: integer, min: 1, max: 10000}
 stockout_demand_rule: {type: text, allowed: [exclude, correct, ignore]}
 min_lead_time_observations: {type: integer, min: 1, max: 1000000}
 default_lead_time_days: {type: integer, min: 0, max: 3650}
