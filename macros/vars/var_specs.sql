@@ -54,6 +54,14 @@ decay_half_life_periods: {type: number, above: 0, max: 1000, nullable: true}
 segment_mode: {type: text, allowed: [dynamic, static]}
 review_frequency_months: {type: integer, min: 1, max: 120}
 static_review_value_change_threshold: {type: number, min: 0, max: 1000}
+governance_path: {type: text, pattern: '[^\x27]+', nullable: true}
+dispute_sla_days: {type: integer, min: 1, max: 3650}
+dispute_override_validity_days: {type: integer, min: 1, max: 3650}
+governance_config_version: {type: text, pattern: '[A-Za-z0-9][A-Za-z0-9_.+-]{0,49}'}
+impact_published_path: {type: text, pattern: '[A-Za-z0-9_./ :~-]+', nullable: true}
+impact_published_database: {type: text, pattern: '[A-Za-z_][A-Za-z0-9_]{0,62}', nullable: true}
+impact_published_schema: {type: text, pattern: '[A-Za-z_][A-Za-z0-9_]{0,62}'}
+segment_change_notice_days: {type: integer, min: 0, max: 365}
 # --- end of var specs ---
 {%- endset -%}
     {{ return(fromyaml(specs_yaml)) }}
