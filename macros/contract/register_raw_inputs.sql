@@ -70,7 +70,15 @@
     {%- if folder_var is none -%}
         {{ return(raw_path) }}
     {%- endif -%}
-    {%- set folder = validated_var(folder_var) -%}
+    {#- The folder vars an input may name: a fixed list, each read through its spec. -#}
+    {%- set folder_vars = {'governance_path': validated_var('governance_path')} -%}
+    {%- if folder_var not in folder_vars -%}
+        {%- do exceptions.raise_compiler_error(
+            "Input contract: source table '" ~ (node.identifier or node.name) ~ "' names input_folder_var '"
+            ~ folder_var ~ "', which is not one of " ~ folder_vars.keys() | list | join(', ')
+            ~ " (macro raw_entity_folder).") -%}
+    {%- endif -%}
+    {%- set folder = folder_vars[folder_var] -%}
     {%- if folder is none and raw_entity_is_required(node) -%}
         {%- do exceptions.raise_compiler_error(
             "Input contract: required entity '" ~ (node.identifier or node.name) ~ "' is read from var "

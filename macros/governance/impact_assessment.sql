@@ -157,3 +157,18 @@ select * from final
     {%- endfor -%}
     {{ return(adapter.quote(database) ~ '.' ~ adapter.quote(schema)) }}
 {% endmacro %}
+
+
+{#
+    fill_placeholders(template_sql, values): SQL replacing each {name} in the
+    text of template_sql by its value: values is a list of [name, sql
+    expression] pairs, applied in order (nested replace). The names are
+    fixed in the calling model, never read from input.
+#}
+{% macro fill_placeholders(template_sql, values) -%}
+    {%- set rendered = namespace(sql=template_sql) -%}
+    {%- for name, value_sql in values -%}
+        {%- set rendered.sql = "replace(" ~ rendered.sql ~ ", '{" ~ name ~ "}', coalesce(" ~ value_sql ~ ", ''))" -%}
+    {%- endfor -%}
+    {{ rendered.sql }}
+{%- endmacro %}

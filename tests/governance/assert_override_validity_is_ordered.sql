@@ -1,4 +1,5 @@
--- Overrides (seed segment_overrides and accepted disputes, int_segment_overrides_unioned): valid_to, when given, is not before valid_from.
+-- Overrides (seed segment_overrides and accepted disputes,
+-- int_segment_overrides_unioned): valid_to, when given, is not before valid_from.
 -- Returns the offending overrides.
 {{ config(severity='error') }}
 

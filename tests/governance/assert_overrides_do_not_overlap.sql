@@ -1,4 +1,5 @@
--- Overrides (seed segment_overrides and accepted disputes, int_segment_overrides_unioned): the validity periods of one entity's overrides do not
+-- Overrides (seed segment_overrides and accepted disputes,
+-- int_segment_overrides_unioned): the validity periods of one entity's overrides do not
 -- overlap, so at most one override applies to an entity on any date (an empty
 -- valid_to is open-ended). Returns the overlapping pairs.
 {{ config(severity='error') }}

@@ -1,4 +1,5 @@
--- Overrides (seed segment_overrides and accepted disputes, int_segment_overrides_unioned): an override valid on the reference date (int_reference_date) names an entity
+-- Overrides (seed segment_overrides and accepted disputes,
+-- int_segment_overrides_unioned): an override valid on the reference date (int_reference_date) names an entity
 -- segmented in this run. Warning only: the entity may simply have no sales in
 -- the window (or var customer_grain changed the customer ids); the override then
 -- does nothing and should be reviewed.

@@ -10,6 +10,17 @@
     published build is compared (int_segment_impact_assessed).
     Doc block segment_change_notifications.
 #}
+{%- set notification_placeholders = [
+    ['customer', 'described.customer_segment_id'],
+    ['old_segment', 'described.published_segment_code'],
+    ['new_segment', 'described.candidate_segment_code'],
+    ['old_tier', 'cast(described.published_service_tier as varchar)'],
+    ['new_tier', 'cast(described.candidate_service_tier as varchar)'],
+    ['effective_date', "strftime(described.effective_date, '%Y-%m-%d')"],
+    ['changes', 'described.changes_text'],
+    ['revenue', "coalesce(printf('%.0f', described.revenue_rep_ccy), 'n/a')"],
+    ['currency', sql_text_var('reporting_currency')],
+] %}
 with
 
 impacts as (
@@ -40,16 +51,20 @@ described as (
             case
                 when change_kind = 'segment_changed'
                     then 'segment ' || published_segment_code || ' (' || coalesce(published_segment_name, '?')
-                    || ') becomes ' || candidate_segment_code || ' (' || coalesce(candidate_segment_name, '?') || ')'
+                        || ') becomes '
+                        || candidate_segment_code
+                        || ' ('
+                        || coalesce(candidate_segment_name, '?')
+                        || ')'
             end,
             case
                 when candidate_service_tier <> published_service_tier
                     then 'service tier ' || published_service_tier || ' becomes ' || candidate_service_tier
-                    || case
-                        when candidate_service_tier < published_service_tier
-                            then ' (higher service: shorter promises, earlier picking)'
-                        else ' (lower service: longer promises, later picking)'
-                    end
+                        || case
+                            when candidate_service_tier < published_service_tier
+                                then ' (higher service: shorter promises, earlier picking)'
+                            else ' (lower service: longer promises, later picking)'
+                        end
             end
         ) as changes_text
     from impacts
@@ -70,20 +85,8 @@ rendered as (
         described.revenue_rep_ccy,
         described.published_run_id,
         described.candidate_run_id,
-        {%- for column in ['subject_template', 'body_template'] %}
-            replace(replace(replace(replace(replace(replace(replace(replace(replace(
-                templates.{{ column }},
-                '{customer}', described.customer_segment_id),
-                '{old_segment}', described.published_segment_code),
-                '{new_segment}', described.candidate_segment_code),
-                '{old_tier}', cast(described.published_service_tier as {{ dbt.type_string() }})),
-                '{new_tier}', cast(described.candidate_service_tier as {{ dbt.type_string() }})),
-                '{effective_date}', strftime(described.effective_date, '%Y-%m-%d')),
-                '{changes}', described.changes_text),
-                '{revenue}', coalesce(printf('%.0f', described.revenue_rep_ccy), 'n/a')),
-                '{currency}', {{ sql_text_var('reporting_currency') }})
-            as {{ 'subject' if column == 'subject_template' else 'message' }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        {{ fill_placeholders('templates.subject_template', notification_placeholders) }} as subject,
+        {{ fill_placeholders('templates.body_template', notification_placeholders) }} as message
     from described
     inner join templates
         on described.change_kind = templates.change_kind
