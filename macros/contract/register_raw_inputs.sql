@@ -30,7 +30,7 @@
         {%- endif -%}
     {%- endfor -%}
     {%- for node in tables | sort(attribute='name') -%}
-        {%- do register_raw_entity(node, raw_path) -%}
+        {%- do register_raw_entity(node, raw_entity_folder(node, raw_path)) -%}
     {%- endfor -%}
     {{ return('') }}
 {% endmacro %}
@@ -52,6 +52,39 @@
         }) -%}
     {%- endfor -%}
     {{ return(columns) }}
+{% endmacro %}
+
+
+{#
+    raw_entity_folder(node, raw_path): the folder an entity's file is read from.
+    var raw_path, unless the table's meta names another folder var
+    (input_folder_var, e.g. governance_path for the governance inputs); such a
+    var set to null means "no folder", which an optional entity reads as empty.
+#}
+{% macro raw_entity_folder(node, raw_path) %}
+    {%- set meta = node.meta or {} -%}
+    {%- if not meta and node.config is defined and node.config -%}
+        {%- set meta = node.config.meta or {} -%}
+    {%- endif -%}
+    {%- set folder_var = meta.get('input_folder_var') -%}
+    {%- if folder_var is none -%}
+        {{ return(raw_path) }}
+    {%- endif -%}
+    {#- The folder vars an input may name: a fixed list, each read through its spec. -#}
+    {%- set folder_vars = {'governance_path': validated_var('governance_path')} -%}
+    {%- if folder_var not in folder_vars -%}
+        {%- do exceptions.raise_compiler_error(
+            "Input contract: source table '" ~ (node.identifier or node.name) ~ "' names input_folder_var '"
+            ~ folder_var ~ "', which is not one of " ~ folder_vars.keys() | list | join(', ')
+            ~ " (macro raw_entity_folder).") -%}
+    {%- endif -%}
+    {%- set folder = folder_vars[folder_var] -%}
+    {%- if folder is none and raw_entity_is_required(node) -%}
+        {%- do exceptions.raise_compiler_error(
+            "Input contract: required entity '" ~ (node.identifier or node.name) ~ "' is read from var "
+            ~ folder_var ~ ", which is not set.") -%}
+    {%- endif -%}
+    {{ return(folder) }}
 {% endmacro %}
 
 
@@ -99,7 +132,8 @@
 {% macro register_raw_entity(node, raw_path) %}
     {%- set entity = node.identifier or node.name -%}
     {%- set contract = raw_contract_columns(node) -%}
-    {%- set file = raw_find_file(node.identifier or entity, raw_path) -%}
+    {#- raw_path is none for an entity whose folder var is not set (raw_entity_folder): no file. -#}
+    {%- set file = raw_find_file(node.identifier or entity, raw_path) if raw_path is not none else none -%}
     {%- set relation = 'raw.' ~ adapter.quote(node.identifier or entity) -%}
 
     {%- if file is none -%}
@@ -109,7 +143,7 @@
                 ~ ".parquet or " ~ entity ~ ".csv in raw_path '" ~ raw_path ~ "'.") -%}
         {%- endif -%}
         {%- do log("Input contract WARNING: optional entity '" ~ entity ~ "' has no file in '"
-            ~ raw_path ~ "'; it is treated as empty and the measures that need it stay null.", info=true) -%}
+            ~ (raw_path or 'no folder: its folder var is not set') ~ "'; it is treated as empty and the measures that need it stay null.", info=true) -%}
         {%- set select_list = [] -%}
         {%- for column in contract -%}
             {%- do select_list.append('cast(null as varchar) as ' ~ adapter.quote(column.name)) -%}

@@ -96,6 +96,14 @@ policy_sanity_severity: {type: text, allowed: [warn, error]}
 policy_sanity_max_lot_size_periods: {type: number, above: 0, max: 1000}
 policy_sanity_max_safety_stock_periods: {type: number, above: 0, max: 1000}
 planning_bucket_days: {type: integer, min: 1, max: 366}
+governance_path: {type: text, pattern: '[^\x27]+', nullable: true}
+dispute_sla_days: {type: integer, min: 1, max: 3650}
+dispute_override_validity_days: {type: integer, min: 1, max: 3650}
+governance_config_version: {type: text, pattern: '[A-Za-z0-9][A-Za-z0-9_.+-]{0,49}'}
+impact_published_path: {type: text, pattern: '[A-Za-z0-9_./ :~-]+', nullable: true}
+impact_published_database: {type: text, pattern: '[A-Za-z_][A-Za-z0-9_]{0,62}', nullable: true}
+impact_published_schema: {type: text, pattern: '[A-Za-z_][A-Za-z0-9_]{0,62}'}
+segment_change_notice_days: {type: integer, min: 0, max: 365}
 # --- end of var specs ---
 {%- endset -%}
     {{ return(fromyaml(specs_yaml)) }}

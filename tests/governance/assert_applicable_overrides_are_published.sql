@@ -1,5 +1,5 @@
 -- fct_segment_assignments: every override valid on the reference date (worked out
--- here from the seed) whose entity is segmented is the one shown in the audit
+-- here from the overrides: seed and accepted disputes) whose entity is segmented is the one shown in the audit
 -- columns, and the published segment and tier are the forced ones.
 {{ config(severity='error') }}
 
@@ -11,7 +11,7 @@ reference as (
 
 valid_overrides as (
     select segment_overrides.*
-    from {{ ref('segment_overrides') }} as segment_overrides
+    from {{ ref('int_segment_overrides_unioned') }} as segment_overrides
     cross join reference
     where
         segment_overrides.valid_from <= reference.reference_date

@@ -1,4 +1,5 @@
--- Seed segment_overrides: valid_to, when given, is not before valid_from.
+-- Overrides (seed segment_overrides and accepted disputes,
+-- int_segment_overrides_unioned): valid_to, when given, is not before valid_from.
 -- Returns the offending overrides.
 {{ config(severity='error') }}
 
@@ -6,5 +7,5 @@ select
     override_id,
     valid_from,
     valid_to
-from {{ ref('segment_overrides') }}
+from {{ ref('int_segment_overrides_unioned') }}
 where valid_to < valid_from

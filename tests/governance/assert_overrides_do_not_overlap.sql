@@ -1,4 +1,5 @@
--- Seed segment_overrides: the validity periods of one entity's overrides do not
+-- Overrides (seed segment_overrides and accepted disputes,
+-- int_segment_overrides_unioned): the validity periods of one entity's overrides do not
 -- overlap, so at most one override applies to an entity on any date (an empty
 -- valid_to is open-ended). Returns the overlapping pairs.
 {{ config(severity='error') }}
@@ -12,7 +13,7 @@ overrides as (
         entity_id,
         valid_from,
         coalesce(valid_to, cast('9999-12-31' as date)) as valid_to
-    from {{ ref('segment_overrides') }}
+    from {{ ref('int_segment_overrides_unioned') }}
 )
 
 select

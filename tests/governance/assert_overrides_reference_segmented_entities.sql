@@ -1,4 +1,5 @@
--- Seed segment_overrides: an override valid on the reference date (int_reference_date) names an entity
+-- Overrides (seed segment_overrides and accepted disputes,
+-- int_segment_overrides_unioned): an override valid on the reference date (int_reference_date) names an entity
 -- segmented in this run. Warning only: the entity may simply have no sales in
 -- the window (or var customer_grain changed the customer ids); the override then
 -- does nothing and should be reviewed.
@@ -12,7 +13,7 @@ reference as (
 
 valid_overrides as (
     select segment_overrides.*
-    from {{ ref('segment_overrides') }} as segment_overrides
+    from {{ ref('int_segment_overrides_unioned') }} as segment_overrides
     cross join reference
     where
         segment_overrides.valid_from <= reference.reference_date

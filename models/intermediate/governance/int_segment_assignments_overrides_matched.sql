@@ -1,7 +1,8 @@
 {#
     Spine step 6: the guardrailed assignments (int_segment_assignments_guardrailed,
     every column carried forward), each with the manual override that applies
-    to it in this run, if any. An override of seed segment_overrides applies
+    to it in this run, if any. An override (seed segment_overrides, or an
+    accepted dispute: int_segment_overrides_unioned) applies
     when it is valid on the "as of" date (int_reference_date)
     (valid_from <= reference_date <= valid_to, valid_to empty = open-ended),
     was approved on or before that date, and carries a reason and an
@@ -20,7 +21,7 @@ assignments as (
 ),
 
 overrides as (
-    select * from {{ ref('segment_overrides') }}
+    select * from {{ ref('int_segment_overrides_unioned') }}
 ),
 
 as_of as (

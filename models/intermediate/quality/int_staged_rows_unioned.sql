@@ -17,6 +17,7 @@
 -- depends_on: {{ ref('stg_erp__fx_rates') }}
 -- depends_on: {{ ref('int_order_lines_validated') }}
 -- depends_on: {{ ref('stg_erp__products') }}
+-- depends_on: {{ ref('stg_governance__segment_challenges') }}
 -- depends_on: {{ ref('stg_planning__forecasts') }}
 -- depends_on: {{ ref('stg_wms__deliveries') }}
 -- depends_on: {{ ref('stg_wms__inventory_snapshots') }}
