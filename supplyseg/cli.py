@@ -7,6 +7,12 @@
         print the summary of an existing build.
     python -m supplyseg.cli export --out DIR [--db build/dev.duckdb]
         write the ERP export marts of an existing build as CSV files (read-only).
+    python -m supplyseg.cli publish [--db build/dev.duckdb] [--serving-dir build/serving] [--keep 5]
+        publish the last successful build's public marts as a new version (docs/publishing.md).
+    python -m supplyseg.cli publish --list
+        the published versions with their run ids and times, the current one marked.
+    python -m supplyseg.cli rollback
+        make the previous published version current again (again: one further back).
 """
 
 from __future__ import annotations
@@ -19,6 +25,20 @@ from pathlib import Path
 import duckdb
 
 from supplyseg.dbt_runner import PROJECT_DIR, run_dbt
+from supplyseg.publish import (
+    DEFAULT_KEEP,
+    DEFAULT_TARGET_DIR,
+    KEEP_ENV,
+    SERVING_DIR_ENV,
+    PublishRefused,
+    ServingError,
+    Version,
+    format_versions,
+    list_versions,
+    publish,
+    rollback,
+    serving_dir_from_env,
+)
 
 DEFAULT_DB = PROJECT_DIR / "build" / "dev.duckdb"
 
@@ -105,9 +125,15 @@ def command_demo(args: argparse.Namespace) -> int:
     if not build.ok:
         print("dbt build failed; the marts of the previous successful build are unchanged.", file=sys.stderr)
         return build.returncode
+    # Publish before `dbt docs generate`, which replaces target/run_results.json.
+    published = publish_build(db_path, serving_dir_from_env(args.serving_dir), DEFAULT_TARGET_DIR, args.keep)
+    if published is None:
+        return 1
     run_dbt(["docs", "generate"], db_path=db_path, raw_path=data_dir)
     print()
-    print(f"Database:  {db_path}")
+    print(f"Database:  {db_path}  (working database: dbt builds here; readers use the published version)")
+    print(f"Published: {published.path(serving_dir_from_env(args.serving_dir))}  ({published.version_id},"
+          f" run {published.run_id}; `supplyseg publish --list`)")
     print(f"Docs site: {PROJECT_DIR / 'target' / 'index.html'}  (serve it with `make docs-serve`)")
     print(build_summary(db_path))
     return 0
@@ -131,6 +157,47 @@ def command_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def publish_build(db_path: Path, serving_dir: Path, target_dir: Path, keep: int | None) -> Version | None:
+    """Publish a finished build, printing progress; None (with the reason on stderr) when refused."""
+    try:
+        return publish(db_path, serving_dir, target_dir=target_dir, keep=keep, progress=print)
+    except (PublishRefused, ServingError) as error:
+        print(f"publish: {error}", file=sys.stderr)
+        return None
+
+
+def command_publish(args: argparse.Namespace) -> int:
+    serving_dir = serving_dir_from_env(args.serving_dir)
+    if args.list:
+        print(f"Published versions in {serving_dir}:")
+        print(format_versions(list_versions(serving_dir)))
+        return 0
+    version = publish_build(Path(args.db), serving_dir, Path(args.target_path), args.keep)
+    if version is None:
+        return 1
+    print(f"Current version: {version.path(serving_dir)}")
+    return 0
+
+
+def command_rollback(args: argparse.Namespace) -> int:
+    serving_dir = serving_dir_from_env(args.serving_dir)
+    try:
+        version = rollback(serving_dir)
+    except ServingError as error:
+        print(f"rollback: {error}", file=sys.stderr)
+        return 1
+    print(f"Rolled back: {version.version_id} (run {version.run_id}, published {version.published_at}) is current.")
+    print(format_versions(list_versions(serving_dir)))
+    return 0
+
+
+def _add_serving_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--serving-dir", default=None,
+                        help=f"serving folder (default: env {SERVING_DIR_ENV} or build/serving)")
+    parser.add_argument("--keep", type=int, default=None,
+                        help=f"previous versions kept besides the current one (default: env {KEEP_ENV} or {DEFAULT_KEEP})")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="supplyseg", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -146,6 +213,18 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--out", required=True, help="folder the CSV files are written to")
     export.add_argument("--db", default=str(DEFAULT_DB), help="built DuckDB file (opened read-only)")
     export.set_defaults(handler=command_export)
+    _add_serving_options(demo)
+    publish_parser = commands.add_parser("publish", help="publish the last successful build; --list the versions")
+    publish_parser.add_argument("--db", default=str(DEFAULT_DB), help="working DuckDB file the build wrote")
+    publish_parser.add_argument("--target-path", default=str(DEFAULT_TARGET_DIR),
+                                help="dbt target folder of that build (run_results.json, manifest.json)")
+    publish_parser.add_argument("--list", action="store_true", help="list the published versions")
+    _add_serving_options(publish_parser)
+    publish_parser.set_defaults(handler=command_publish)
+    rollback_parser = commands.add_parser("rollback", help="make the previous published version current")
+    rollback_parser.add_argument("--serving-dir", default=None,
+                                 help=f"serving folder (default: env {SERVING_DIR_ENV} or build/serving)")
+    rollback_parser.set_defaults(handler=command_rollback)
     args = parser.parse_args(argv)
     return args.handler(args)
 
