@@ -57,7 +57,7 @@
       - seed cluster_features (clustering features) and seed
         cluster_segment_rules (cluster-to-segment rules), when the project has
         them: their first column among feature_name, feature, condition,
-        rule_input (from the seed file's header).
+        rule_input, cluster_name_word (from the seed file's header).
     A seed the project does not have is left out.
 #}
 {% macro protected_attribute_inputs() %}
@@ -67,7 +67,8 @@
         {'seed': 'segment_guardrails', 'columns': ['condition'], 'kind': 'guardrail rule input', 'required': true},
         {'seed': 'cluster_features', 'columns': ['feature_name', 'feature', 'condition', 'rule_input'],
             'kind': 'clustering feature', 'required': false},
-        {'seed': 'cluster_segment_rules', 'columns': ['feature_name', 'feature', 'condition', 'rule_input'],
+        {'seed': 'cluster_segment_rules', 'columns': ['feature_name', 'feature', 'condition', 'rule_input',
+            'cluster_name_word'],
             'kind': 'cluster rule input', 'required': false},
     ] -%}
     {%- for candidate in candidates -%}
