@@ -332,3 +332,18 @@ def test_model_tables_have_the_interface_columns_and_empty_inputs_give_empty_tab
         assert set(types[[c for c in empty.columns if c in ("k", "cluster_id", "window_number")]]) == {"INTEGER"}
         assert set(types[[c for c in empty.columns if c in ("inertia", "adjusted_rand_index",
                                                             "distance_to_centroid")]]) == {"DOUBLE"}
+
+
+def test_ward_on_a_seeded_sample_above_its_row_limit(monkeypatch):
+    from supplyseg.clustering import methods
+
+    frame = blobs()
+    matrix = frame[FEATURES].to_numpy()
+    monkeypatch.setattr(methods, "AGGLOMERATIVE_MAX_ROWS", 100)
+    calls = []
+    real_linkage = methods.linkage
+    monkeypatch.setattr(methods, "linkage", lambda x, **kw: calls.append(len(x)) or real_linkage(x, **kw))
+    labels = methods.fit_labels(matrix, "agglomerative", 4, seed=1)
+    assert calls == [100]  # the tree is grown on the sample only
+    assert adjusted_rand_score(frame["truth"], labels) == 1.0  # the others join the nearest sample centroid
+    assert np.array_equal(labels, methods.fit_labels(matrix, "agglomerative", 4, seed=1))
