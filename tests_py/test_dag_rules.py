@@ -71,6 +71,16 @@ WAIVERS: dict[str, dict[str, str]] = {
             "this model, so a ref would be a cycle, and the snapshot lacks the review state of runs that changed "
             "nothing (doc block segment_previous_state)"
         ),
+        "int_cluster_centroids_previous": (
+            "reads the previous published marts.fct_cluster_profiles by relation: the mart is built from the fitted "
+            "clusters, which match their ids to these centroids, so a ref would be a cycle (doc block "
+            "cluster_previous_state)"
+        ),
+        "int_cluster_feature_bins_previous": (
+            "reads the previous published marts.fct_cluster_feature_bins by relation: the drift of this run is "
+            "measured in the bins the previous run published, and the mart is rebuilt from this run, so a ref "
+            "would be a cycle (doc block cluster_drift)"
+        ),
     },
 }
 

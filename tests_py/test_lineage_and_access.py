@@ -318,6 +318,14 @@ ORPHAN_WAIVERS = {
         "reads the previous published marts.fct_segment_assignments by relation, since a ref to the mart built "
         "from it would be a cycle (doc block segment_previous_state)"
     ),
+    "int_cluster_centroids_previous": (
+        "reads the previous published marts.fct_cluster_profiles by relation, since a ref to the mart built "
+        "from it would be a cycle (doc block cluster_previous_state)"
+    ),
+    "int_cluster_feature_bins_previous": (
+        "reads the previous published marts.fct_cluster_feature_bins by relation, since a ref to the mart built "
+        "from it would be a cycle (doc block cluster_drift)"
+    ),
 }
 
 

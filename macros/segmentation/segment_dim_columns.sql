@@ -50,6 +50,8 @@
         {{ assignments }}.is_segment_changed_this_run,
         {{ assignments }}.segment_valid_since_date,
         {{ assignments }}.reason_codes,
+        cast({{ assignments }}.cluster_id as integer) as cluster_id,
+        {{ assignments }}.cluster_name,
         {{ run_id() }} as run_id,
         cast('{{ run_started_at }}' as timestamp) as run_started_at
 {%- endmacro %}

@@ -86,8 +86,8 @@ current_in_previous_bins as (
     left join long_values
         on previous_bins.grain = long_values.grain
             and previous_bins.feature_name = long_values.feature_name
-            and (previous_bins.lower_edge is null or long_values.feature_value > previous_bins.lower_edge)
-            and (previous_bins.upper_edge is null or long_values.feature_value <= previous_bins.upper_edge)
+            and (previous_bins.lower_edge is null or previous_bins.lower_edge < long_values.feature_value)
+            and (previous_bins.upper_edge is null or previous_bins.upper_edge >= long_values.feature_value)
     where previous_bins.distribution_kind = 'feature'
     group by
         previous_bins.grain, previous_bins.feature_name, previous_bins.bin_number,
@@ -107,26 +107,45 @@ feature_shares as (
     from current_in_previous_bins
 ),
 
+current_cluster_bins as (
+    select *
+    from current_bins
+    where distribution_kind = 'cluster'
+),
+
+previous_cluster_bins as (
+    select *
+    from previous_bins
+    where distribution_kind = 'cluster'
+),
+
 cluster_shares as (
     select
-        coalesce(current_bins.grain, previous_bins.grain) as grain,
         'cluster' as distribution_kind,
         'cluster_id' as feature_name,
+        coalesce(current_bins.grain, previous_bins.grain) as grain,
         coalesce(current_bins.bin_number, previous_bins.bin_number) as bin_number,
         max(previous_bins.previous_run_id) over (
             partition by coalesce(current_bins.grain, previous_bins.grain)
         ) as previous_run_id,
         coalesce(previous_bins.entity_share, 0) as expected_share,
         coalesce(current_bins.entity_share, 0) as actual_share
-    from (select * from current_bins where distribution_kind = 'cluster') as current_bins
-    full outer join (select * from previous_bins where distribution_kind = 'cluster') as previous_bins
+    from current_cluster_bins as current_bins
+    full outer join previous_cluster_bins as previous_bins
         on current_bins.grain = previous_bins.grain
             and current_bins.bin_number = previous_bins.bin_number
 ),
 
 cluster_shares_compared as (
     -- Only grains the previous run published.
-    select *
+    select
+        grain,
+        distribution_kind,
+        feature_name,
+        bin_number,
+        previous_run_id,
+        expected_share,
+        actual_share
     from cluster_shares
     where previous_run_id is not null
 ),

@@ -114,8 +114,8 @@ binned_counts as (
     left join used_values
         on feature_bins.grain = used_values.grain
             and feature_bins.feature_name = used_values.feature_name
-            and (feature_bins.lower_edge is null or used_values.feature_value > feature_bins.lower_edge)
-            and (feature_bins.upper_edge is null or used_values.feature_value <= feature_bins.upper_edge)
+            and (feature_bins.lower_edge is null or feature_bins.lower_edge < used_values.feature_value)
+            and (feature_bins.upper_edge is null or feature_bins.upper_edge >= used_values.feature_value)
     group by feature_bins.grain, feature_bins.feature_name, feature_bins.bin_number
 ),
 

@@ -27,6 +27,15 @@ periods as (
     select * from {{ ref('int_analysis_periods') }}
 ),
 
+clustered_grains as (
+    {%- for grain in cluster_grains() %}
+        select '{{ grain }}' as grain
+        union all
+    {%- endfor %}
+    select cast(null as {{ dbt.type_string() }}) as grain
+    where false
+),
+
 window_numbers as (
     {{ calendar_integer_series('window_number', 1, window_count) }}
 ),
@@ -39,10 +48,10 @@ analysis_end as (
 windows as (
     select
         window_numbers.window_number,
-        cast({{ dbt.dateadd(
-            'month',
-            '-' ~ sql_number_var('cluster_stability_step_months') ~ ' * (' ~ window_count ~ ' - window_numbers.window_number)',
-            'cast(analysis_end.analysis_end_date + 1 as date)') }} as date) as window_end_exclusive_date
+        {%- set months_back = '-' ~ sql_number_var('cluster_stability_step_months')
+            ~ ' * (' ~ window_count ~ ' - window_numbers.window_number)' %}
+        cast({{ dbt.dateadd('month', months_back, 'cast(analysis_end.analysis_end_date + 1 as date)') }} as date)
+            as window_end_exclusive_date
     from window_numbers
     cross join analysis_end
 ),
@@ -50,8 +59,8 @@ windows as (
 window_bounds as (
     select
         window_number,
-        cast({{ dbt.dateadd('month', '-' ~ sql_number_var('cluster_stability_window_months'), 'window_end_exclusive_date') }} as date)
-            as window_start_date,
+        {%- set months_back = '-' ~ sql_number_var('cluster_stability_window_months') %}
+        cast({{ dbt.dateadd('month', months_back, 'window_end_exclusive_date') }} as date) as window_start_date,
         cast(window_end_exclusive_date - 1 as date) as window_end_date
     from windows
 ),
@@ -89,9 +98,8 @@ entity_periods as (
     from demand
     inner join window_periods
         on demand.window_period_number = window_periods.window_period_number
-    where demand.grain in (
-        {%- for grain in cluster_grains() %}'{{ grain }}', {% endfor -%}
-        '')
+    inner join clustered_grains
+        on demand.grain = clustered_grains.grain
 ),
 
 aggregated as (

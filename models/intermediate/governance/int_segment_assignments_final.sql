@@ -248,7 +248,10 @@ final as (
         product_name,
         product_family,
         unit_of_measure,
-        lead_time_days
+        lead_time_days,
+        cluster_id,
+        cluster_name,
+        cluster_service_tier_adjustment
     from compared
 )
 

@@ -11,6 +11,10 @@
         has one, else the row of their provisional XYZ class.
       - service_tier is the tier of the weighted score; when no dimension
         could be computed it is the segment's default_service_tier.
+      - Behaviour clusters (doc block cluster_segment_rules): the entity's
+        cluster id and name (grains in var cluster_grains), and seed
+        cluster_segment_rules moving the service tier, within the grain's
+        tiers, before the guardrails and overrides apply.
 #}
 with
 
@@ -20,6 +24,65 @@ scored as (
 
 segments as (
     select * from {{ ref('abc_xyz_segments') }}
+),
+
+cluster_assignments as (
+    select * from {{ ref('int_cluster_assignments_fitted') }}
+),
+
+cluster_profiles as (
+    select * from {{ ref('int_cluster_profiles') }}
+),
+
+cluster_rules as (
+    select * from {{ ref('cluster_segment_rules') }}
+),
+
+service_tiers as (
+    select * from {{ ref('service_tiers') }}
+),
+
+cluster_names as (
+    select distinct
+        grain,
+        cluster_id,
+        cluster_name
+    from cluster_profiles
+),
+
+entity_clusters as (
+    select
+        cluster_assignments.grain,
+        cluster_assignments.entity_id,
+        cluster_assignments.cluster_id,
+        cluster_names.cluster_name
+    from cluster_assignments
+    left join cluster_names
+        on cluster_assignments.grain = cluster_names.grain
+            and cluster_assignments.cluster_id = cluster_names.cluster_id
+),
+
+cluster_adjustments as (
+    select
+        entity_clusters.grain,
+        entity_clusters.entity_id,
+        sum(cluster_rules.service_tier_adjustment) as cluster_service_tier_adjustment,
+        string_agg(cluster_rules.cluster_name_word, ', ' order by cluster_rules.cluster_name_word) as cluster_rule_words
+    from entity_clusters
+    inner join cluster_rules
+        on entity_clusters.grain = cluster_rules.grain
+            and position(cluster_rules.cluster_name_word in entity_clusters.cluster_name) > 0
+    where entity_clusters.cluster_id >= 1
+    group by entity_clusters.grain, entity_clusters.entity_id
+),
+
+tier_bounds as (
+    select
+        grain,
+        min(service_tier) as top_service_tier,
+        max(service_tier) as bottom_service_tier
+    from service_tiers
+    group by grain
 ),
 
 combined as (
@@ -68,27 +131,64 @@ combined as (
     from scored
 ),
 
-segmented as (
+clustered as (
     select
         combined.*,
+        entity_clusters.cluster_id,
+        entity_clusters.cluster_name,
+        cluster_adjustments.cluster_service_tier_adjustment,
+        cluster_adjustments.cluster_rule_words,
+        tier_bounds.top_service_tier,
+        tier_bounds.bottom_service_tier
+    from combined
+    left join entity_clusters
+        on combined.grain = entity_clusters.grain
+            and combined.entity_id = entity_clusters.entity_id
+    left join cluster_adjustments
+        on combined.grain = cluster_adjustments.grain
+            and combined.entity_id = cluster_adjustments.entity_id
+    left join tier_bounds
+        on combined.grain = tier_bounds.grain
+),
+
+segmented as (
+    select
+        clustered.*,
         coalesce(new_segments.segment_code, pattern_segments.segment_code) as segment_code,
         coalesce(new_segments.segment_name, pattern_segments.segment_name) as segment_name,
         coalesce(new_segments.default_service_tier, pattern_segments.default_service_tier) as default_service_tier
-    from combined
+    from clustered
     left join segments as new_segments
-        on combined.abc_class = new_segments.abc_class
-            and combined.is_provisional
+        on clustered.abc_class = new_segments.abc_class
+            and clustered.is_provisional
             and new_segments.xyz_class = 'N'
     left join segments as pattern_segments
-        on combined.abc_class = pattern_segments.abc_class
-            and combined.xyz_class = pattern_segments.xyz_class
+        on clustered.abc_class = pattern_segments.abc_class
+            and clustered.xyz_class = pattern_segments.xyz_class
+),
+
+unadjusted as (
+    select
+        *,
+        cast(coalesce(score_service_tier, default_service_tier) as {{ dbt.type_int() }}) as unadjusted_service_tier
+    from segmented
+),
+
+adjusted as (
+    -- The cluster rules' tier, kept within the grain's tiers (never beyond the unadjusted tier's own bounds).
+    select
+        *,
+        unadjusted_service_tier + coalesce(cluster_service_tier_adjustment, 0) as adjusted_service_tier,
+        least(coalesce(top_service_tier, unadjusted_service_tier), unadjusted_service_tier) as tier_floor,
+        greatest(coalesce(bottom_service_tier, unadjusted_service_tier), unadjusted_service_tier) as tier_ceiling
+    from unadjusted
 ),
 
 tiered as (
     select
         *,
-        cast(coalesce(score_service_tier, default_service_tier) as {{ dbt.type_int() }}) as service_tier
-    from segmented
+        cast(greatest(tier_floor, least(tier_ceiling, adjusted_service_tier)) as {{ dbt.type_int() }}) as service_tier
+    from adjusted
 ),
 
 reason_parts as (
@@ -104,7 +204,13 @@ reason_parts as (
         'PATTERN:' || demand_pattern as pattern_reason,
         case when is_provisional then 'NEW:provisional' end as new_entity_reason,
         'SEGMENT:' || segment_code as segment_reason,
-        'TIER:' || cast(service_tier as {{ dbt.type_string() }}) || case
+        'CLUSTER:' || cast(cluster_id as {{ dbt.type_string() }}) || ' ' || cluster_name as cluster_reason,
+        case
+            when service_tier <> unadjusted_service_tier
+                then 'CLUSTER_TIER:' || cast(service_tier - unadjusted_service_tier as {{ dbt.type_string() }})
+                    || ' (' || cluster_rule_words || ')'
+        end as cluster_tier_reason,
+        'TIER:' || cast(unadjusted_service_tier as {{ dbt.type_string() }}) || case
             when score_service_tier is not null
                 then ' score ' || cast(round(weighted_score, 2) as {{ dbt.type_string() }}) || ' on ' || dimensions_used
             else ' segment default (no score)'
@@ -127,7 +233,9 @@ explained as (
             new_entity_reason,
             segment_reason,
             tier_reason,
-            reweighted_reason
+            reweighted_reason,
+            cluster_reason,
+            cluster_tier_reason
         ) as reason_codes
     from reason_parts
 ),
@@ -173,7 +281,11 @@ final as (
         product_name,
         product_family,
         unit_of_measure,
-        lead_time_days
+        lead_time_days,
+        cluster_id,
+        cluster_name,
+        case when service_tier <> unadjusted_service_tier then service_tier - unadjusted_service_tier end
+            as cluster_service_tier_adjustment
     from explained
 )
 

@@ -10,7 +10,7 @@ source_rows as (
 final as (
     select
         cast(grain as varchar) as grain,
-        cast(method as varchar) as method,
+        cast(method as varchar) as method,  -- noqa: RF04
         cast(k as integer) as k,
         cast(entity_count as integer) as entity_count,
         cast(inertia as double) as inertia,

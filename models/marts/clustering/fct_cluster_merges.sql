@@ -15,7 +15,7 @@ final as (
         cast(merged_into_label as integer) as merged_into_label,
         cast(merged_entity_count as bigint) as merged_entity_count,
         cast(final_cluster_id as integer) as final_cluster_id,
-        cast(method as varchar) as method,
+        cast(method as varchar) as method,  -- noqa: RF04
         cast(k as integer) as k,
         {{ run_id() }} as run_id
     from source_rows

@@ -72,7 +72,10 @@ final as (
         cast(previous_final_service_tier as integer) as previous_final_service_tier,
         is_segment_changed_this_run,
         segment_valid_since_date,
-        reason_codes
+        reason_codes,
+        cast(cluster_id as integer) as cluster_id,
+        cluster_name,
+        cast(cluster_service_tier_adjustment as integer) as cluster_service_tier_adjustment
     from assignments
 )
 
