@@ -3,6 +3,7 @@ right, small clusters merge with a log, ids stay stable, dormant rows stay out, 
 
 from __future__ import annotations
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -73,9 +74,22 @@ def test_every_method_recovers_well_separated_blobs(method):
     assert result.chosen_k == 4
 
 
-def test_minibatch_kmeans_above_the_size_var_recovers_blobs():
+def test_minibatch_kmeans_above_the_size_var_recovers_blobs(monkeypatch):
+    from supplyseg.clustering import methods
+
+    used = []
+
+    class Spy(methods.MiniBatchKMeans):
+        def fit_predict(self, *args, **kwargs):
+            used.append(self.n_clusters)
+            return super().fit_predict(*args, **kwargs)
+
+    monkeypatch.setattr(methods, "MiniBatchKMeans", Spy)
     frame = blobs()
+    cluster_grain(frame, SPECS, "kmeans", settings_for("kmeans", minibatch_above_rows=len(frame)))
+    assert used == []  # not above the var: plain k-means
     result = cluster_grain(frame, SPECS, "kmeans", settings_for("kmeans", minibatch_above_rows=50))
+    assert used[-1] == 4 and len(used) == 8  # the scan 2..8 and the fit
     assert adjusted_rand_score(frame["truth"], ids_of(result, frame)) == 1.0
 
 
@@ -312,3 +326,24 @@ def test_model_tables_have_the_interface_columns_and_empty_inputs_give_empty_tab
     for empty, full_table in ((empty_d, diagnostics), (empty_a, assignments), (empty_s, stability)):
         assert len(empty) == 0 and list(empty.columns) == list(full_table.columns)
         assert empty.dtypes.tolist() == full_table.dtypes.tolist()
+        # what DuckDB (dbt-duckdb) makes of the returned frame, even with no rows
+        types = duckdb.sql("describe select * from empty").df().set_index("column_name")["column_type"]
+        assert set(types[[c for c in empty.columns if c.endswith("_date")]]) <= {"DATE"}
+        assert set(types[[c for c in empty.columns if c in ("k", "cluster_id", "window_number")]]) == {"INTEGER"}
+        assert set(types[[c for c in empty.columns if c in ("inertia", "adjusted_rand_index",
+                                                            "distance_to_centroid")]]) == {"DOUBLE"}
+
+
+def test_ward_on_a_seeded_sample_above_its_row_limit(monkeypatch):
+    from supplyseg.clustering import methods
+
+    frame = blobs()
+    matrix = frame[FEATURES].to_numpy()
+    monkeypatch.setattr(methods, "AGGLOMERATIVE_MAX_ROWS", 100)
+    calls = []
+    real_linkage = methods.linkage
+    monkeypatch.setattr(methods, "linkage", lambda x, **kw: calls.append(len(x)) or real_linkage(x, **kw))
+    labels = methods.fit_labels(matrix, "agglomerative", 4, seed=1)
+    assert calls == [100]  # the tree is grown on the sample only
+    assert adjusted_rand_score(frame["truth"], labels) == 1.0  # the others join the nearest sample centroid
+    assert np.array_equal(labels, methods.fit_labels(matrix, "agglomerative", 4, seed=1))

@@ -224,7 +224,15 @@ def main(argv: list[str] | None = None) -> int:
             f"| {result['case']} | {result['threads']} | {result['rows']:,} | {result['k_scan_s']:.1f} | {result['fit_merge_match_s']:.1f} | "
             f"{result['stability_s']:.1f} | {result['total_s']:.1f} | {result['cpu_s']:.1f} | {verdict} | {result['chosen_k']} |"
         )
-    lines.append("")
+    lines += [
+        "",
+        "Reading the numbers: wall seconds include the time the process waited for a core. CPU seconds are the "
+        "work done by all threads together, so on 2 cores not shared with other jobs the wall time of a case is "
+        "at most its CPU seconds; judge the acceptance limits on them when the load average above is well over 2. "
+        "Synthetic groups here are not the generator's planted ones, so the chosen k says nothing about quality "
+        "(the end-to-end tests check that on generated data).",
+        "",
+    ]
     text = "\n".join(lines)
     if args.out:
         args.out.write_text(text)
