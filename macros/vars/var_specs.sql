@@ -67,7 +67,7 @@ cluster_k_selection: {type: text, allowed: [silhouette, elbow, fixed]}
 cluster_fixed_k: {type: integer, min: 1, max: 100}
 cluster_silhouette_sample_size: {type: integer, min: 100, max: 10000000}
 cluster_minibatch_above_rows: {type: integer, min: 1, max: 100000000}
-cluster_min_size_share: {type: number, min: 0, max: 0.5}
+cluster_min_size_share: {type: number, min: 0, max: 1}
 cluster_min_size_count: {type: integer, min: 1, max: 10000000}
 cluster_dbscan_eps: {type: number, above: 0, max: 1000}
 cluster_dbscan_min_samples: {type: integer, min: 1, max: 100000}
@@ -76,6 +76,7 @@ cluster_stability_window_months: {type: integer, min: 1, max: 240}
 cluster_stability_step_months: {type: integer, min: 1, max: 240}
 cluster_psi_retrain_threshold: {type: number, above: 0, max: 100}
 cluster_psi_bins: {type: integer, min: 2, max: 100}
+cluster_psi_min_share: {type: number, above: 0, max: 1}
 cluster_name_min_abs_z: {type: number, min: 0, max: 100}
 cluster_name_max_words: {type: integer, min: 1, max: 10}
 kpi_calendar_id: {type: text, pattern: '[A-Za-z0-9_.:-]{1,64}'}

@@ -3,7 +3,8 @@
     cluster distribution of this run against the previous published run
     (doc block cluster_drift): this run's non-dormant entities are put into
     the previous run's bins (int_cluster_feature_bins_previous), shares are
-    floored at 0.0001, PSI = sum over bins of (actual - expected) x
+    floored at var
+    cluster_psi_min_share, PSI = sum over bins of (actual - expected) x
     ln(actual / expected); retrain_recommended when PSI exceeds var
     cluster_psi_retrain_threshold. A feature used now but not binned in the
     previous run (or on a first run) has no row. The cluster distribution
@@ -11,7 +12,7 @@
     (int_cluster_feature_bins) with the previous run's.
 #}
 {%- set features = cluster_feature_names() -%}
-{%- set share_floor = 0.0001 -%}
+{%- set share_floor = sql_number_var('cluster_psi_min_share') -%}
 
 with
 
