@@ -1,14 +1,19 @@
 {#
-    One row per segment code (seed abc_xyz_segments) and KPI (seed
-    kpi_definitions): the target of seed kpi_targets that applies, the row for
+    One row per segment code published in this run (int_segment_assignments_final,
+    any grain) and KPI (seed kpi_definitions): the target of seed kpi_targets that applies, the row for
     the segment code itself winning over the '*' row for any segment
     (doc block kpi_targets). A KPI without a target row for a segment has a
     null target; its rows then show no attainment.
 #}
 with
 
+assignments as (
+    select * from {{ ref('int_segment_assignments_final') }}
+),
+
 segments as (
-    select * from {{ ref('abc_xyz_segments') }}
+    select distinct final_segment_code as segment_code
+    from assignments
 ),
 
 definitions as (
