@@ -255,22 +255,24 @@ def _assignments_file(path: Path, rows: list[tuple[str, str, str, int]]) -> Path
 
 def test_impact_assessment_counts_changes_per_grain(tmp_path: Path) -> None:
     published = _assignments_file(tmp_path / "published.duckdb", [
-        ("product", "P1", "AX", 1), ("product", "P2", "BY", 2), ("product", "P3", "CZ", 3),
-        ("customer", "C1", "AX", 1), ("customer", "C2", "AX", 1),
+        ("product", "P1", "AX", 1), ("product", "P2", "BY", 2), ("product", "P3", "CZ", 3), ("product", "P5", "AY", 1),
+        ("customer", "C1", "AX", 1), ("customer", "C2", "AX", 1), ("customer", "C3", "BY", 2),
     ])
     candidate = _assignments_file(tmp_path / "candidate.duckdb", [
-        ("product", "P1", "AX", 2), ("product", "P2", "AY", 2), ("product", "P4", "CZ", 3),
-        ("customer", "C1", "BX", 2), ("customer", "C2", "AX", 1),
+        ("product", "P1", "AX", 2), ("product", "P2", "AY", 2), ("product", "P4", "CZ", 3), ("product", "P5", "BZ", 1),
+        ("customer", "C1", "BX", 2), ("customer", "C2", "AX", 1), ("customer", "C3", "BY", 2),
     ])
     summary = assess_impact(candidate, published)
     by_grain = {grain.pop("grain"): grain for grain in summary["grains"]}
+    # Hand-counted: products P2 and P5 change segment, P1 only its tier, P4 is new, P3 exited;
+    # customer C1 changes segment and tier.
     assert by_grain == {
-        "customer": {"candidate_entities": 2, "published_entities": 2, "new_entities": 0, "exited_entities": 0,
+        "customer": {"candidate_entities": 3, "published_entities": 3, "new_entities": 0, "exited_entities": 0,
                      "segment_changed_entities": 1, "service_tier_changed_entities": 1},
-        "product": {"candidate_entities": 3, "published_entities": 3, "new_entities": 1, "exited_entities": 1,
-                    "segment_changed_entities": 1, "service_tier_changed_entities": 1},
+        "product": {"candidate_entities": 4, "published_entities": 4, "new_entities": 1, "exited_entities": 1,
+                    "segment_changed_entities": 2, "service_tier_changed_entities": 1},
     }
-    assert summary["segment_changed_entities"] == 2
+    assert summary["segment_changed_entities"] == 3
     assert assess_impact(candidate, None)["grains"] == []
 
 
