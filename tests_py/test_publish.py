@@ -98,15 +98,17 @@ def served(small_build: Build, tmp_path_factory: pytest.TempPathFactory) -> Serv
     shutil.copy(small_build.db_path, work_db_b)
     reader = start_reader(serving, work, "reader")
     holder = start_reader(serving, work, "holder", hold=True)
-    time.sleep(3)  # both readers have read version 1 before the build starts
-    build_b = run_dbt(["build", *MARTS_LAYER], db_path=work_db_b, raw_path=small_build.data_dir, target="ci",
-                      target_path=work / "target_b", dbt_vars={"run_id": RUN_B}, check=False)
-    assert build_b.ok, f"build B failed while readers read the published version:\n{build_b.output[-4000:]}"
-    started = time.monotonic()
-    version_2 = publish(work_db_b, serving, target_dir=work / "target_b", keep=0)
-    publish_seconds = time.monotonic() - started
-    time.sleep(3)  # both readers read again after the switch
-    reader_result, holder_result = stop_reader(*reader), stop_reader(*holder)
+    try:
+        time.sleep(3)  # both readers have read version 1 before the build starts
+        build_b = run_dbt(["build", *MARTS_LAYER], db_path=work_db_b, raw_path=small_build.data_dir, target="ci",
+                          target_path=work / "target_b", dbt_vars={"run_id": RUN_B}, check=False)
+        assert build_b.ok, f"build B failed while readers read the published version:\n{build_b.output[-4000:]}"
+        started = time.monotonic()
+        version_2 = publish(work_db_b, serving, target_dir=work / "target_b", keep=0)
+        publish_seconds = time.monotonic() - started
+        time.sleep(3)  # both readers read again after the switch
+    finally:
+        reader_result, holder_result = stop_reader(*reader), stop_reader(*holder)
 
     project = project_copy_with_failing_test(work / "project_failing")
     failing_db = work / "failing.duckdb"
