@@ -123,7 +123,8 @@ def command_demo(args: argparse.Namespace) -> int:
     print(f"dbt build on {data_dir} into {db_path} ...", flush=True)
     build = run_dbt(["build"], db_path=db_path, raw_path=data_dir, check=False, stream=True)
     if not build.ok:
-        print("dbt build failed; the marts of the previous successful build are unchanged.", file=sys.stderr)
+        print("dbt build failed; nothing was published: readers keep the published version"
+              " (`supplyseg publish --list`).", file=sys.stderr)
         return build.returncode
     # Publish before `dbt docs generate`, which replaces target/run_results.json.
     published = publish_build(db_path, serving_dir_from_env(args.serving_dir), DEFAULT_TARGET_DIR, args.keep)

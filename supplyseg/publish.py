@@ -623,11 +623,21 @@ def publish(
         published_at = datetime.now(UTC)
         progress(f"Publishing run {build.run_id} as {version_id} into {serving_dir} ...")
         started = time.monotonic()
-        with duckdb.connect(str(temp_path)) as con:
-            con.execute(f"attach ? as {WORK_ALIAS} (read_only)", [str(work_db)])
-            copied = _copy_tables(con, build, model_version, published_at, progress)
-            con.execute(f"detach {WORK_ALIAS}")
-            con.execute("checkpoint")
+        try:
+            with duckdb.connect(str(temp_path)) as con:
+                try:
+                    con.execute(f"attach ? as {WORK_ALIAS} (read_only)", [str(work_db)])
+                except duckdb.IOException as error:
+                    raise PublishRefused(
+                        f"cannot open the working database {work_db} ({error}); is a build still running? Publish"
+                        " after it has finished; nothing was published"
+                    ) from None
+                copied = _copy_tables(con, build, model_version, published_at, progress)
+                con.execute(f"detach {WORK_ALIAS}")
+                con.execute("checkpoint")
+        except BaseException:
+            temp_path.unlink(missing_ok=True)
+            raise
         previous = next((e for e in pointer["versions"] if e["version_id"] == pointer["current"]), None)
         previous_path = serving_dir / VERSIONS_FOLDER / previous["file"] if previous else None
         impact = assess(temp_path, previous_path)

@@ -98,15 +98,17 @@ def served(small_build: Build, tmp_path_factory: pytest.TempPathFactory) -> Serv
     shutil.copy(small_build.db_path, work_db_b)
     reader = start_reader(serving, work, "reader")
     holder = start_reader(serving, work, "holder", hold=True)
-    time.sleep(3)  # both readers have read version 1 before the build starts
-    build_b = run_dbt(["build", *MARTS_LAYER], db_path=work_db_b, raw_path=small_build.data_dir, target="ci",
-                      target_path=work / "target_b", dbt_vars={"run_id": RUN_B}, check=False)
-    assert build_b.ok, f"build B failed while readers read the published version:\n{build_b.output[-4000:]}"
-    started = time.monotonic()
-    version_2 = publish(work_db_b, serving, target_dir=work / "target_b", keep=0)
-    publish_seconds = time.monotonic() - started
-    time.sleep(3)  # both readers read again after the switch
-    reader_result, holder_result = stop_reader(*reader), stop_reader(*holder)
+    try:
+        time.sleep(3)  # both readers have read version 1 before the build starts
+        build_b = run_dbt(["build", *MARTS_LAYER], db_path=work_db_b, raw_path=small_build.data_dir, target="ci",
+                          target_path=work / "target_b", dbt_vars={"run_id": RUN_B}, check=False)
+        assert build_b.ok, f"build B failed while readers read the published version:\n{build_b.output[-4000:]}"
+        started = time.monotonic()
+        version_2 = publish(work_db_b, serving, target_dir=work / "target_b", keep=0)
+        publish_seconds = time.monotonic() - started
+        time.sleep(3)  # both readers read again after the switch
+    finally:
+        reader_result, holder_result = stop_reader(*reader), stop_reader(*holder)
 
     project = project_copy_with_failing_test(work / "project_failing")
     failing_db = work / "failing.duckdb"
@@ -255,22 +257,24 @@ def _assignments_file(path: Path, rows: list[tuple[str, str, str, int]]) -> Path
 
 def test_impact_assessment_counts_changes_per_grain(tmp_path: Path) -> None:
     published = _assignments_file(tmp_path / "published.duckdb", [
-        ("product", "P1", "AX", 1), ("product", "P2", "BY", 2), ("product", "P3", "CZ", 3),
-        ("customer", "C1", "AX", 1), ("customer", "C2", "AX", 1),
+        ("product", "P1", "AX", 1), ("product", "P2", "BY", 2), ("product", "P3", "CZ", 3), ("product", "P5", "AY", 1),
+        ("customer", "C1", "AX", 1), ("customer", "C2", "AX", 1), ("customer", "C3", "BY", 2),
     ])
     candidate = _assignments_file(tmp_path / "candidate.duckdb", [
-        ("product", "P1", "AX", 2), ("product", "P2", "AY", 2), ("product", "P4", "CZ", 3),
-        ("customer", "C1", "BX", 2), ("customer", "C2", "AX", 1),
+        ("product", "P1", "AX", 2), ("product", "P2", "AY", 2), ("product", "P4", "CZ", 3), ("product", "P5", "BZ", 1),
+        ("customer", "C1", "BX", 2), ("customer", "C2", "AX", 1), ("customer", "C3", "BY", 2),
     ])
     summary = assess_impact(candidate, published)
     by_grain = {grain.pop("grain"): grain for grain in summary["grains"]}
+    # Hand-counted: products P2 and P5 change segment, P1 only its tier, P4 is new, P3 exited;
+    # customer C1 changes segment and tier.
     assert by_grain == {
-        "customer": {"candidate_entities": 2, "published_entities": 2, "new_entities": 0, "exited_entities": 0,
+        "customer": {"candidate_entities": 3, "published_entities": 3, "new_entities": 0, "exited_entities": 0,
                      "segment_changed_entities": 1, "service_tier_changed_entities": 1},
-        "product": {"candidate_entities": 3, "published_entities": 3, "new_entities": 1, "exited_entities": 1,
-                    "segment_changed_entities": 1, "service_tier_changed_entities": 1},
+        "product": {"candidate_entities": 4, "published_entities": 4, "new_entities": 1, "exited_entities": 1,
+                    "segment_changed_entities": 2, "service_tier_changed_entities": 1},
     }
-    assert summary["segment_changed_entities"] == 2
+    assert summary["segment_changed_entities"] == 3
     assert assess_impact(candidate, None)["grains"] == []
 
 

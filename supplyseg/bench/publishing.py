@@ -131,7 +131,8 @@ def start_reader(serving_dir: Path, work: Path, name: str, hold: bool = False) -
     stop_file, result_file = work / f"{name}.stop", work / f"{name}.json"
     stop_file.unlink(missing_ok=True)
     process = multiprocessing.get_context("spawn").Process(
-        target=read_published, args=(str(serving_dir), str(stop_file), str(result_file), hold)
+        target=read_published, args=(str(serving_dir), str(stop_file), str(result_file), hold),
+        daemon=True,  # ended with its parent if that fails before stop_reader
     )
     process.start()
     return process, stop_file, result_file
