@@ -33,7 +33,26 @@ ALLOWED_CONSTANTS: dict[str, tuple[tuple[str, ...], str]] = {
              "the third quartile Q3 of the iqr outlier rule (quantile 0.75 by definition)"),
     "1e-9": (("macros/segmentation/scoring.sql", "macros/segmentation/variability.sql"),
              "float tolerance: a value within 1e-9 of a limit or cut-off counts as on it (floating point)"),
+    "365.25": (("models/intermediate/policy/int_item_policy_parameters.sql",),
+               "mean days per year (Julian year): turns mean demand per period into the annual demand of the EOQ"),
+    "0.5": (("macros/policy/policy_formulas.sql",),
+            "centre of the central region of Acklam's inverse normal approximation (p - 0.5), part of the definition "
+            "of z"),
+    "0.02425": (("macros/policy/policy_formulas.sql",),
+                "breakpoint between the tail and central regions of Acklam's inverse normal approximation"),
 }
+# Coefficients of Acklam's rational approximation of the inverse normal CDF (macro normal_quantile): the
+# definition of z, checked against scipy.stats.norm.ppf in tests_py/test_policy_formulas.py.
+for _coefficient in (
+    "39.69683028665376", "220.9460984245205", "275.9285104469687", "138.3577518672690", "30.66479806614716",
+    "2.506628277459239", "54.47609879822406", "161.5858368580409", "155.6989798598866", "66.80131188771972",
+    "13.28068155288572", "0.007784894002430293", "0.3223964580411365", "2.400758277161838", "2.549732539343734",
+    "4.374664141464968", "2.938163982698783", "0.007784695709041462", "0.3224671290700398", "2.445134137142996",
+    "3.754408661907416",
+):
+    ALLOWED_CONSTANTS[_coefficient] = (
+        ("macros/policy/policy_formulas.sql",), "coefficient of Acklam's inverse normal approximation (definition of z)"
+    )
 
 
 def _strip_comments(sql: str) -> str:

@@ -52,6 +52,16 @@ WAIVERS: dict[str, dict[str, str]] = {
             "(int_demand_by_period_filled): the series is the largest table of the project (every entity x "
             "period), and repeating the period attributes on each of its rows costs more than the lookup of N rows"
         ),
+        "int_item_policy_parameters": (
+            "publishes the scipy quantiles of the Python model int_item_demand_quantiles beside the inputs they were "
+            "computed from: the Python model returns only the few items with a count or empirical method, and "
+            "carrying every item's inputs through pandas to avoid the second read would slow the build"
+        ),
+        "int_item_policy_inputs": (
+            "the assembly point of an item's inputs: it reads the window's order lines and segments once for the "
+            "item's dominant customer tier and unit value, beside int_policy_combinations_matched and "
+            "int_item_lead_times, which aggregate the same lines to other grains (segment x tier, lead times)"
+        ),
     },
     "too_many_parents": {
         "int_staged_rows_unioned": (
@@ -61,6 +71,10 @@ WAIVERS: dict[str, dict[str, str]] = {
         "int_data_capabilities_assessed": (
             "states for each capability whether its input is present: reads the staged optional entities "
             "(deliveries, forecasts, inventory) and the masters beside the load counts"
+        ),
+        "int_item_policy_inputs": (
+            "the assembly point of an item's inputs (policy, demand and lead-time statistics, segments, order "
+            "lines for tier and unit value, pack sizes); splitting it would add a model per lookup"
         ),
     },
     "no_contract": {},

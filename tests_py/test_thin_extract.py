@@ -209,20 +209,26 @@ def test_computed_capabilities_are_declared_by_models_that_read_their_input(smal
         published = set() if pd.isna(row.computed_by) else set(row.computed_by.split(", "))
         assert published == declared.get(row.capability, set()), row.capability
 
-    # A model may read an input shared with a measure that is not built when it lies on the path of a model
-    # that declares a capability measured from that input (deliveries feed lead_time_variability as well as
-    # service_level): it is that model, one it reads, or one that reads it.
+    # A model may read an input shared with a measure that is not built when it reads it through a model
+    # that feeds (or is) a model declaring a capability measured from that input (deliveries feed
+    # lead_time_variability as well as service_level), or when it feeds such a model itself.
     declaring = {
         by_name[name]: {CAPABILITY_INPUTS[c] for c, names in declared.items() if name in names}
         for name in set().union(*declared.values())
     }
 
     def _excused(uid: str, source_name: str) -> bool:
-        return any(
-            source_name in inputs
-            and (other == uid or uid in _ancestors(nodes, other) or other in _ancestors(nodes, uid))
-            for other, inputs in declaring.items()
-        )
+        source_uid = by_name[source_name]
+        for other, inputs in declaring.items():
+            if source_name not in inputs:
+                continue
+            feeding = _ancestors(nodes, other) | {other}
+            if uid in feeding:
+                return True
+            if any(step in feeding and source_uid in _ancestors(nodes, step) | {step}
+                   for step in _ancestors(nodes, uid) | {uid}):
+                return True
+        return False
 
     for capability in NOT_BUILT:
         source_uid = by_name[CAPABILITY_INPUTS[capability]]

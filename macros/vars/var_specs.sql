@@ -86,7 +86,7 @@ segment_churn_top_movers: {type: integer, min: 1, max: 10000}
 stockout_demand_rule: {type: text, allowed: [exclude, correct, ignore]}
 min_lead_time_observations: {type: integer, min: 1, max: 1000000}
 default_lead_time_days: {type: integer, min: 0, max: 3650}
-poisson_dispersion_tolerance: {type: number, min: 0, max: 0.99}
+poisson_dispersion_tolerance: {type: number, min: 0, max: 1}
 intermittent_safety_stock_method: {type: text, allowed: [auto, empirical_quantile]}
 empirical_quantile_min_windows: {type: integer, min: 1, max: 10000}
 new_item_provisional_cv: {type: number, min: 0, max: 100}
