@@ -21,10 +21,14 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+import yaml
 
 from supplyseg.dbt_runner import PROJECT_DIR, run_dbt
 
 POLICY_SEED = PROJECT_DIR / "seeds" / "policy" / "policy_matrix.csv"
+PROJECT_VARS = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+MAX_MOQ_PERIODS = float(PROJECT_VARS["policy_sanity_max_lot_size_periods"])
+MAX_SAFETY_STOCK_PERIODS = float(PROJECT_VARS["policy_sanity_max_safety_stock_periods"])
 NOT_COPIED = (".venv", ".git", "target", "logs", "build", ".pytest_cache", "__pycache__", "dbt_packages")
 SANITY_TESTS = (
     "sanity_every_final_segment_has_a_policy",
@@ -65,9 +69,11 @@ def crafted_quantity_defects() -> pd.DataFrame:
     """The shipped policy matrix with the defects of the item-quantity checks (MOQ, safety stock). Built apart:
     items without a policy (the first seed) stop the item parameters, which these checks read."""
     seed = shipped_policy_seed()
-    # An MOQ of 50 periods of demand (the limit is var policy_sanity_max_lot_size_periods, 12).
+    # An MOQ of 50 periods of demand (the limit is var policy_sanity_max_lot_size_periods).
+    assert MAX_MOQ_PERIODS < 50
     seed.loc[seed["policy_id"] == "POL-CX", "moq_periods_of_demand"] = "50"
-    # A cycle service level of 99.99 %: z = 3.72 instead of 1.64 lifts safety stocks above 12 periods.
+    # A cycle service level of 99.99 %: z = 3.72 instead of 1.64 lifts the largest BX safety stocks (11 periods
+    # of demand on the small data) above var policy_sanity_max_safety_stock_periods.
     seed.loc[seed["policy_id"] == "POL-BX", "target_cycle_service_level"] = "0.9999"
     return seed
 
@@ -155,7 +161,7 @@ def test_each_sanity_test_fails_for_its_defect(bad_seed_build) -> None:
     assert set(floored["promise_basis"]) == {"product_lead_time_floor"}
     master = bad_seed_build["master"]
     big_moq = master[(master["minimum_lot_size_rule"] == "periods_of_demand")
-                     & (master["minimum_lot_size_quantity"] > 12 * master["demand_per_period_mean"])]
+                     & (master["minimum_lot_size_quantity"] > MAX_MOQ_PERIODS * master["demand_per_period_mean"])]
     assert not big_moq.empty and set(big_moq["policy_id"]) == {"POL-CX"}
-    big_stock = master[master["safety_stock_quantity"] > 12 * master["demand_per_period_mean"]]
+    big_stock = master[master["safety_stock_quantity"] > MAX_SAFETY_STOCK_PERIODS * master["demand_per_period_mean"]]
     assert not big_stock.empty and set(big_stock["policy_id"]) == {"POL-BX"}

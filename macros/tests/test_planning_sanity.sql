@@ -10,13 +10,23 @@
 
 
 {#
-    quantity_within_periods_of_demand: the column (an MOQ, a lot size, a
-    safety stock) is below zero, or above var(max_periods_var) periods of the
-    row's mean demand per period (demand_column).
+    quantity_within_periods_of_demand: the column (an MOQ, a safety stock) is
+    below zero, or above N periods of the row's mean demand per period
+    (demand_column); periods_limit names N: moq = var policy_sanity_max_lot_size_periods,
+    safety_stock = var policy_sanity_max_safety_stock_periods.
 #}
-{% test quantity_within_periods_of_demand(model, column_name, demand_column, max_periods_var) %}
+{% test quantity_within_periods_of_demand(model, column_name, demand_column, periods_limit) %}
     {{ config(severity=planning_sanity_severity()) }}
-    {%- set max_periods = sql_number_var(max_periods_var) %}
+    {%- set limits = {
+        'moq': sql_number_var('policy_sanity_max_lot_size_periods'),
+        'safety_stock': sql_number_var('policy_sanity_max_safety_stock_periods'),
+    } -%}
+    {%- if periods_limit not in limits -%}
+        {%- do exceptions.raise_compiler_error(
+            "quantity_within_periods_of_demand on " ~ model ~ "." ~ column_name ~ ": periods_limit must be one of "
+            ~ (limits.keys() | list | join(', ')) ~ ", got " ~ periods_limit) -%}
+    {%- endif -%}
+    {%- set max_periods = limits[periods_limit] %}
     select
         *,
         {{ max_periods }} * {{ demand_column }} as sanity_limit_quantity
