@@ -1,10 +1,11 @@
 """The robust outlier rule finds the 100x orders the generator injected, and little else.
 
 Measured on the small dataset (seed 7) with the default rule (log_mad, k 3.5, ratio floor 10, 8 lines):
-all 24 injected outliers flagged, 38 of 20,461 usable lines (0.19%) flagged besides them. The bounds
-below are set just above what is measured, so a weaker rule fails: with k = 2 the rule flags 115
-ordinary lines (0.56%), without the 1.4826 constant 112 (0.55%), without the ratio floor 91 (0.44%)
-(measured with tests_py/reference on the same data). The limits themselves are checked per product
+all 16 injected outliers flagged, 40 of 19,802 usable lines (0.20%) flagged besides them (before the
+planted behaviour groups and stock-outs: 24 of 24 and 38 of 20,461). The bounds below are set just
+above what is measured, so a weaker rule fails: with k = 2 the rule flags 115 ordinary lines (0.56%),
+without the 1.4826 constant 112 (0.55%), without the ratio floor 91 (0.44%) (measured with
+tests_py/reference on the data before the planted groups). The limits themselves are checked per product
 against tests_py/reference/outliers.py, and at hand-computed boundaries by the dbt unit test
 outlier_limits_at_the_boundaries.
 """
@@ -22,9 +23,9 @@ from reference.settings import project_vars
 pytestmark = pytest.mark.e2e
 
 KEY = ["business_unit_id", "order_id", "order_line_number"]
-# Every injected 100x order is flagged (24 of 24 measured).
+# Every injected 100x order is flagged (16 of 16 measured).
 REQUIRED_INJECTED_RECALL = 1.0
-# Ordinary lines flagged: 0.19% measured; k = 2, no 1.4826 or no ratio floor flag 0.44% or more.
+# Ordinary lines flagged: 0.20% measured; k = 2, no 1.4826 or no ratio floor flag 0.44% or more.
 MAX_ORDINARY_FLAGGED_SHARE = 0.0025
 RELATIVE_TOLERANCE = 1e-9
 
@@ -57,7 +58,7 @@ def ordinary_flagged(build) -> tuple[int, int]:
 
 def test_injected_outliers_are_flagged(small_build) -> None:
     found, injected = injected_recall(small_build)
-    assert injected >= 20, "the small dataset should carry injected outliers"
+    assert injected >= 10, "the small dataset should carry injected outliers"
     assert found / injected >= REQUIRED_INJECTED_RECALL, f"only {found} of {injected} injected outliers flagged"
 
 

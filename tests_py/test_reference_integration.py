@@ -112,7 +112,13 @@ def _with_every_rejection(data_dir: Path, out_dir: Path) -> None:
     shutil.copytree(data_dir, out_dir, ignore=shutil.ignore_patterns("_truth"))
     lines_path = out_dir / "order_lines.csv"
     lines = pd.read_csv(lines_path, dtype=str, keep_default_na=False)
-    eur = lines[(lines["currency_code"] == "EUR") & (lines["order_date"] >= "2025-01-01")].head(6)
+    # Start from clean lines: a line that already carries an injected defect (an unparseable date
+    # like 'n/a' sorts after '2025-01-01') would be rejected for that defect first.
+    defects = pd.read_csv(data_dir / "_truth" / "order_line_defects.csv", dtype=str, keep_default_na=False)
+    defective = set(zip(defects["business_unit_id"], defects["order_id"], defects["order_line_number"]))
+    clean = np.array([key not in defective for key in zip(lines["business_unit_id"], lines["order_id"],
+                                                           lines["order_line_number"])])
+    eur = lines[clean & (lines["currency_code"] == "EUR") & (lines["order_date"] >= "2025-01-01")].head(6)
     added = []
     conflicting = eur.iloc[0].copy()
     conflicting["quantity"] = str(int(float(conflicting["quantity"])) + 1)

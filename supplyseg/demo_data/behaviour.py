@@ -4,8 +4,9 @@ Every global account gets one of four groups (all its ERP customers share it). T
 how many of a month's order lines the account receives (its line rate), in which months it buys,
 how the lines are grouped into orders and how far ahead it requests delivery. Customer size
 (the lognormal account weight) is independent of the group: groups are dealt out within blocks
-of four accounts of similar size, and size decides which lines an account gets (bigger accounts
-get the more valuable lines), not how many, so every group keeps the heavy-tailed size mix.
+of four accounts of similar size, and size mainly decides which lines an account gets (bigger
+accounts get the more valuable lines); customers above the median size also get somewhat more
+lines in bigger orders (never more orders), so every group keeps the heavy-tailed size mix.
 """
 
 from __future__ import annotations
@@ -40,8 +41,8 @@ GROUPS: Mapping[str, GroupSpec] = MappingProxyType({
     "erratic_project": GroupSpec(0.6, 1.0e6, 1.0, (10, 26), 0.33, (0.3, 0.8, 2.2), 0.3),
     "lead_time_sensitive": GroupSpec(1.6, 1.5, 1.0, (1, 5), 0.9, (1.0,), 0.15),
 })
-MATCH_NOISE = 0.1
-MIN_BUYING_MONTHS = 3  # an account buys in at least this many months of its lifecycle  # standard deviation of the log-value noise when lines are matched to customers
+MATCH_NOISE = 0.1  # standard deviation of the log-value noise when lines are matched to customers
+MIN_BUYING_MONTHS = 3  # an account buys in at least this many months of its lifecycle
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,10 @@ def _apply_in_place(world: World, lines: LineBatch, cols: Columns, defect: str, 
                     rng: np.random.Generator) -> np.ndarray:
     """Apply one in-place defect to rows; returns the column name recorded for each row."""
     if defect == "outlier":
-        cols["quantity"][rows] *= OUTLIER_FACTOR
+        # 100x the line, or 100x the product's typical line when the line is smaller than that, so an
+        # injected outlier always stands out from the product's ordinary lines.
+        typical = np.ceil(world.products.line_quantity[lines.product[rows]])
+        cols["quantity"][rows] = np.maximum(cols["quantity"][rows], typical) * OUTLIER_FACTOR
         return np.full(len(rows), "quantity", dtype=object)
     if defect in ("missing_optional", "missing_required"):
         options = np.array(OPTIONAL_COLUMNS if defect == "missing_optional" else REQUIRED_COLUMNS, dtype=object)
