@@ -480,9 +480,21 @@ def _copy_tables(
         where = f"{table.source_schema}.{table.name} in the working database"
         if not columns:
             raise PublishRefused(f"{where} does not exist although the build says it built it; nothing was published")
-        clashing = sorted(set(columns) & set(PUBLISH_COLUMNS))
+        # A model may carry model_version itself (the ERP exports do, from macro model_version()): it is kept
+        # when it holds this project's version. The other publish columns are the publish step's own.
+        clashing = sorted(set(columns) & (set(PUBLISH_COLUMNS) - {"model_version"}))
         if clashing:
             raise PublishRefused(f"{where} already has the publish column(s) {clashing}; rename them in the model")
+        has_model_version = "model_version" in columns
+        if has_model_version:
+            versions = sorted(str(value) for (value,) in con.execute(
+                f"select distinct model_version from {WORK_ALIAS}.{_quote(table.source_schema)}.{_quote(table.name)}"
+            ).fetchall())
+            if versions and versions != [model_version]:
+                raise PublishRefused(
+                    f"{where} has model_version {versions}, not {model_version} of dbt_project.yml;"
+                    " run `dbt build` again; nothing was published"
+                )
         if table.contract_enforced and set(columns) != set(table.columns):
             raise PublishRefused(
                 f"{where} does not match its contract in the manifest (columns {sorted(set(columns) ^ set(table.columns))}"
@@ -506,10 +518,11 @@ def _copy_tables(
         progress(f"  [{number}/{len(build.tables)}] {table.target_schema}.{table.name}")
         con.execute(
             f"create table {_quote(table.target_schema)}.{_quote(table.name)} as"
-            f" select source.*, cast(? as varchar) as published_run_id, cast(? as varchar) as model_version,"
-            f" cast(? as timestamp) as published_at"
+            f" select source.*, cast(? as varchar) as published_run_id,"
+            + ("" if has_model_version else " cast(? as varchar) as model_version,")
+            + " cast(? as timestamp) as published_at"
             f" from {WORK_ALIAS}.{_quote(table.source_schema)}.{_quote(table.name)} as source",
-            [build.run_id, model_version, published_at.replace(tzinfo=None)],
+            [build.run_id, *([] if has_model_version else [model_version]), published_at.replace(tzinfo=None)],
         )
         rows = con.execute(f"select count(*) from {_quote(table.target_schema)}.{_quote(table.name)}").fetchone()[0]
         copied.append((table, rows, len(run_ids)))

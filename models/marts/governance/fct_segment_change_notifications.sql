@@ -107,7 +107,7 @@ final as (
         subject,
         message,
         revenue_rep_ccy,
-        published_run_id,
+        published_run_id as current_published_run_id,
         candidate_run_id,
         {{ run_id() }} as run_id,
         cast('{{ run_started_at }}' as timestamp) as run_started_at
