@@ -167,6 +167,15 @@ def test_match_to_previous_hand_worked():
     assert mapping == {0: (3, True), 1: (7, True), 2: (8, False)}
 
 
+def test_match_to_previous_never_gives_a_split_cluster_the_id_of_a_gone_one():
+    # Group 4 (id 4) has gone; k stayed 4 because group 1 split in two. The assignment pairs the split part
+    # with the gone cluster, but that is not its nearest previous centroid: it gets a new id.
+    new = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0], [1.5, 0.0]])
+    previous = np.array([[0.0, 0.5], [10.0, 0.5], [0.0, 10.5], [50.0, 50.0]])
+    mapping = match_to_previous([0, 1, 2, 3], [30, 20, 20, 10], new, [1, 2, 3, 4], previous)
+    assert mapping == {0: (1, True), 1: (2, True), 2: (3, True), 3: (5, False)}
+
+
 def test_first_run_ids_follow_descending_size():
     frame = blobs(sizes=(30, 60, 45, 20))
     result = cluster_grain(frame, SPECS, "kmeans", settings_for("kmeans"))

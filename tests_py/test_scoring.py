@@ -117,11 +117,20 @@ def test_service_tier_follows_the_seed_thresholds(small_build, grain: str) -> No
     tiers = tiers[tiers["grain"] == grain]
     segments = read_seed("abc_xyz_segments").set_index("segment_code")["default_service_tier"]
 
+    # The cluster rules (seed cluster_segment_rules) then move the tier, kept within the grain's tiers.
+    adjustment = assignments["cluster_service_tier_adjustment"].fillna(0).astype(int)
+    lowest, highest = int(tiers["service_tier"].min()), int(tiers["service_tier"].max())
+
+    def adjusted(unadjusted: pd.Series) -> pd.Series:
+        unadjusted = unadjusted.astype(int)
+        floor, ceiling = unadjusted.clip(upper=lowest), unadjusted.clip(lower=highest)
+        return (unadjusted + adjustment[unadjusted.index]).clip(lower=floor, upper=ceiling)
+
     with_score = assignments[assignments["weighted_score"].notna()]
     expected = with_score["weighted_score"].map(lambda score: recompute_tier(score, tiers))
-    assert (with_score["service_tier"] == expected).all()
+    assert (with_score["service_tier"] == adjusted(expected)).all()
     without_score = assignments[assignments["weighted_score"].isna()]
-    assert (without_score["service_tier"] == without_score["segment_code"].map(segments)).all()
+    assert (without_score["service_tier"] == adjusted(without_score["segment_code"].map(segments))).all()
 
 
 def test_weights_in_use_sum_to_one(small_build) -> None:
@@ -149,7 +158,10 @@ def test_every_a_x_product_is_segment_ax(small_build) -> None:
 
 @pytest.mark.parametrize("grain", ["product", "customer"])
 def test_tiers_are_monotone_in_score(small_build, grain: str) -> None:
-    scored = small_build.query(f"select * from {ASSIGNMENTS} where grain = '{grain}' and weighted_score is not null")
+    scored = small_build.query(
+        f"select * from {ASSIGNMENTS} where grain = '{grain}' and weighted_score is not null"
+        " and coalesce(cluster_service_tier_adjustment, 0) = 0"  # a cluster rule moves the tier on purpose
+    )
     by_tier = scored.groupby("service_tier")["weighted_score"].agg(["min", "max"]).sort_index()
     assert len(by_tier) > 1, "scores should spread over several tiers"
     # Every entity of a better tier scores at least as high as every entity of a worse one.

@@ -23,16 +23,20 @@ def match_to_previous(
     """Map each cluster label to (stable cluster id, is_matched_to_previous).
 
     ``centroids`` and ``previous_centroids`` are in the same (current, scaled) space. The Hungarian
-    assignment (``scipy.optimize.linear_sum_assignment``) on Euclidean centroid distances matches
-    min(new, previous) pairs; a matched cluster keeps the previous id. The others get ids above
-    max(previous ids) (1, 2, ... on a first run) in :func:`first_run_order`.
+    assignment (``scipy.optimize.linear_sum_assignment``) on Euclidean centroid distances pairs
+    min(new, previous) clusters; a pair is kept only when that previous centroid is also the nearest
+    previous centroid of the new cluster, so a cluster split off another one never inherits the id of a
+    cluster that has gone (the assignment would otherwise pair every cluster with something). A kept
+    pair keeps the previous id. The others get ids above max(previous ids) (1, 2, ... on a first run)
+    in :func:`first_run_order`.
     """
     mapping: dict[int, tuple[int, bool]] = {}
     if len(labels) and len(previous_ids):
-        cost = np.sqrt(((centroids[:, None, :] - previous_centroids[None, :, :]) ** 2).sum(axis=2))
-        rows, cols = linear_sum_assignment(np.round(cost, 12))
+        cost = np.round(np.sqrt(((centroids[:, None, :] - previous_centroids[None, :, :]) ** 2).sum(axis=2)), 12)
+        rows, cols = linear_sum_assignment(cost)
         for r, c in zip(rows, cols, strict=True):
-            mapping[labels[r]] = (int(previous_ids[c]), True)
+            if cost[r, c] <= cost[r].min():
+                mapping[labels[r]] = (int(previous_ids[c]), True)
     next_id = max([0, *(int(i) for i in previous_ids)]) + 1
     unmatched = [i for i, label in enumerate(labels) if label not in mapping]
     order = first_run_order([labels[i] for i in unmatched], [sizes[i] for i in unmatched], centroids[unmatched])
