@@ -51,3 +51,23 @@ def small_build(small_data: Path, tmp_path_factory: pytest.TempPathFactory) -> B
         ["build"], db_path=db_path, raw_path=small_data, target="ci", target_path=work / "target"
     )
     return Build(db_path=db_path, data_dir=small_data, output=result.output)
+
+
+@dataclass(frozen=True)
+class Published:
+    """The small build published once into its own serving folder (see supplyseg.publish)."""
+
+    serving_dir: Path
+    version_id: str
+    run_id: str
+    build: Build
+
+
+@pytest.fixture(scope="session")
+def small_published(small_build: Build, tmp_path_factory: pytest.TempPathFactory) -> Published:
+    """``small_build`` published as version v000001 of a fresh serving folder (read it, never write it)."""
+    from supplyseg.publish import publish
+
+    serving_dir = tmp_path_factory.mktemp("small_serving")
+    version = publish(small_build.db_path, serving_dir, target_dir=small_build.db_path.parent / "target")
+    return Published(serving_dir=serving_dir, version_id=version.version_id, run_id=version.run_id, build=small_build)
