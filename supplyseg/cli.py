@@ -192,6 +192,19 @@ def command_rollback(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_serve(args: argparse.Namespace) -> int:
+    """Run the HTTP API (and planner page) with uvicorn until interrupted (docs/serving.md)."""
+    import uvicorn
+
+    from supplyseg.serve.app import create_app
+
+    serving_dir = serving_dir_from_env(args.serving_dir)
+    print(f"Serving the published versions in {serving_dir} on http://{args.host}:{args.port}"
+          f" (API docs: http://{args.host}:{args.port}/docs); Ctrl+C stops it.")
+    uvicorn.run(create_app(serving_dir, args.governance_path), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
 def _add_serving_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--serving-dir", default=None,
                         help=f"serving folder (default: env {SERVING_DIR_ENV} or build/serving)")
@@ -226,6 +239,14 @@ def main(argv: list[str] | None = None) -> int:
     rollback_parser.add_argument("--serving-dir", default=None,
                                  help=f"serving folder (default: env {SERVING_DIR_ENV} or build/serving)")
     rollback_parser.set_defaults(handler=command_rollback)
+    serve_parser = commands.add_parser("serve", help="run the read-only HTTP API and planner page (uvicorn)")
+    serve_parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    serve_parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve_parser.add_argument("--serving-dir", default=None,
+                              help=f"serving folder (default: env {SERVING_DIR_ENV} or build/serving)")
+    serve_parser.add_argument("--governance-path", default=None,
+                              help="where the planner page writes segment challenges (default: build/governance)")
+    serve_parser.set_defaults(handler=command_serve)
     args = parser.parse_args(argv)
     return args.handler(args)
 

@@ -1,0 +1,1 @@
+"""The HTTP API and planner page over the published data (docs/serving.md)."""
