@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 SCALE  ?= demo
 SEED   ?= 42
 
-.PHONY: demo test install lint pytest docs-serve clean bench-clustering
+.PHONY: demo test install lint pytest docs-serve clean bench-clustering serve
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ docs-serve: install
 # Clustering speed on 2 threads (issue 15): large scale and 100k rows; writes docs/benchmarks_clustering.md.
 bench-clustering: install
 	$(BIN)/python -m supplyseg.bench.clustering --threads 2 1 --out docs/benchmarks_clustering.md
+
+# The read-only HTTP API (and planner page) over the published version (docs/serving.md).
+HOST ?= 127.0.0.1
+PORT ?= 8000
+serve: install
+	$(BIN)/python -m supplyseg.cli serve --host $(HOST) --port $(PORT)
 
 clean:
 	rm -rf build target logs

@@ -96,6 +96,48 @@ def get_item_policy(request: Request, product_id: str, plant_id: str) -> dict[st
     return {"served": served.as_dict(), "item_policy": policy}
 
 
+@router.get("/changes", summary="Segment changes since a run or a time (change feed)")
+def get_changes(
+    request: Request,
+    since_run_id: Annotated[str | None, Query(description="a published run id: changes by the runs after it")] = None,
+    since: Annotated[str | None, Query(description="ISO 8601 time (UTC unless an offset is given)")] = None,
+    grain: Annotated[str | None, Query(description="only this grain")] = None,
+    limit: Limit = data.DEFAULT_LIMIT,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """Entities whose final segment or tier changed, that were segmented for the first time (`new`) or
+    again (`re_entered`), or that left (`exited`), published after `since_run_id` or `since` (give one).
+    Read from the snapshot history `history.segment_assignments`; ordered by time, grain, entity id."""
+    with data.open_served(_serving_dir(request)) as (con, served):
+        feed = data.changes_since(con, since_run_id, since, grain, limit, offset)
+    items, total = feed.pop("items"), feed.pop("total")
+    return {"served": served.as_dict(), **feed, **_page(items, total, limit, offset)}
+
+
+@router.get("/new-entities/{grain}", summary="Provisional segment and policy of a new customer or product")
+def get_new_entity(
+    request: Request,
+    grain: str,
+    entity_id: Annotated[str | None, Query(description="id of the new entity (409 if it is already segmented)")] = None,
+    product_id: Annotated[list[str] | None, Query(description="new customer: the products of its first order")] = None,
+    customer_id: Annotated[list[str] | None, Query(description="new product: the customers ordering it")] = None,
+    abc_class: Annotated[str | None, Query(description="assume this ABC class instead of the rule's (last) one")] = None,
+) -> dict[str, Any]:
+    """The new-entity rule (docs/serving.md): a customer or product not in the published segmentation
+    gets the provisional segment (ABC class without history + XYZ N), its default tier and, per order
+    line, the policy of the policy matrix for the product segment and customer tier. Looked up in
+    `marts.fct_new_entity_policies`; fulfilment does not wait for the next build."""
+    data.check_grain(grain, data.NEW_ENTITY_GRAINS)
+    wrong = customer_id if grain == "customer" else product_id
+    if wrong:
+        other = "product_id" if grain == "customer" else "customer_id"
+        raise data.BadParameter(f"a new {grain} takes {other} (its counterparts), not {'customer_id' if grain == 'customer' else 'product_id'}")
+    counterparts = product_id if grain == "customer" else customer_id
+    with data.open_served(_serving_dir(request)) as (con, served):
+        answer = data.new_entity_policy(con, grain, entity_id, counterparts, abc_class)
+    return {"served": served.as_dict(), **answer}
+
+
 # ---------------------------------------------------------------------------------------------------
 # The app
 
@@ -106,6 +148,10 @@ def _bad_parameter(_: Request, error: Exception) -> JSONResponse:
 
 def _not_found(_: Request, error: Exception) -> JSONResponse:
     return JSONResponse(status_code=404, content={"detail": str(error)})
+
+
+def _conflict(_: Request, error: Exception) -> JSONResponse:
+    return JSONResponse(status_code=409, content={"detail": str(error)})
 
 
 def _not_served(_: Request, error: Exception) -> JSONResponse:
@@ -127,6 +173,7 @@ def create_app(serving_dir: Path | str | None = None, governance_path: Path | st
     app.state.governance_path = Path(governance_path) if governance_path else DEFAULT_GOVERNANCE_PATH
     app.add_exception_handler(data.BadParameter, _bad_parameter)
     app.add_exception_handler(data.NotFound, _not_found)
+    app.add_exception_handler(data.AlreadySegmented, _conflict)
     app.add_exception_handler(ServingError, _not_served)
 
     @app.get("/health", tags=["operations"], summary="Readiness: the version that would be served")

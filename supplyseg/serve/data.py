@@ -334,3 +334,270 @@ def item_policy(con: duckdb.DuckDBPyConnection, product_id: str, plant_id: str) 
     if not rows:
         raise NotFound(f"no policy parameters for product {product_id!r} at plant {plant_id!r}")
     return rows[0]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Change feed
+
+
+CHANGE_TYPES = ("new", "changed", "re_entered", "exited")
+MAX_COUNTERPARTS = 100
+
+
+def published_runs(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """The runs the published history knows, with the snapshot time each recorded its assignments.
+
+    A run that opened versions is in ``history.segment_assignments`` (run_id, dbt_valid_from); every
+    run after the first is also in ``marts.fct_segment_churn`` (to_run_id, to_snapshot_at), even when
+    it changed nothing. Oldest first.
+    """
+    return _rows(
+        con.execute(
+            "select run_id, min(snapshot_at) as snapshot_at from ("
+            "  select run_id, dbt_valid_from as snapshot_at from history.segment_assignments"
+            "  union all"
+            "  select to_run_id as run_id, to_snapshot_at as snapshot_at from marts.fct_segment_churn"
+            ") group by run_id order by snapshot_at, run_id"
+        )
+    )
+
+
+def resolve_since(
+    con: duckdb.DuckDBPyConnection, since_run_id: str | None, since: str | None
+) -> tuple[datetime, str | None]:
+    """The moment changes are counted from: a run's snapshot time, or a given time (exactly one)."""
+    if (since_run_id is None) == (since is None):
+        raise BadParameter("give exactly one of since_run_id (a published run id) or since (an ISO 8601 time)")
+    if since is not None:
+        return parse_timestamp(since), None
+    assert since_run_id is not None
+    if not RUN_ID_PATTERN.fullmatch(since_run_id):
+        raise BadParameter(
+            f"since_run_id={since_run_id[:60]!r} is not a run id (letters, digits, '_', '.', ':' or '-', at most 100)"
+        )
+    row = con.execute(
+        "select min(snapshot_at) from ("
+        "  select dbt_valid_from as snapshot_at from history.segment_assignments where run_id = ?"
+        "  union all"
+        "  select to_snapshot_at from marts.fct_segment_churn where to_run_id = ?"
+        ")",
+        [since_run_id, since_run_id],
+    ).fetchone()
+    if row is None or row[0] is None:
+        known = [run["run_id"] for run in published_runs(con)]
+        raise NotFound(
+            f"run {since_run_id!r} is not in the published history; runs it holds (oldest first): {', '.join(known)}"
+        )
+    return row[0], since_run_id
+
+
+_CHANGES_SQL = """
+with versions as (
+    select
+        grain,
+        entity_id,
+        final_segment_code,
+        final_service_tier,
+        run_id,
+        dbt_valid_from,
+        dbt_valid_to,
+        lag(final_segment_code) over entity_versions as previous_segment_code,
+        lag(final_service_tier) over entity_versions as previous_service_tier,
+        lag(dbt_valid_to) over entity_versions as previous_valid_to,
+        lead(dbt_valid_from) over entity_versions as next_valid_from
+    from history.segment_assignments
+    window entity_versions as (partition by grain, entity_id order by dbt_valid_from)
+),
+
+runs as (
+    select run_id, min(snapshot_at) as snapshot_at from (
+        select run_id, dbt_valid_from as snapshot_at from history.segment_assignments
+        union all
+        select to_run_id, to_snapshot_at from marts.fct_segment_churn
+    ) group by run_id
+),
+
+opened as (
+    select
+        grain,
+        entity_id,
+        dbt_valid_from as changed_at,
+        run_id,
+        case
+            when previous_valid_to is null and previous_segment_code is null then 'new'
+            when previous_valid_to < dbt_valid_from then 're_entered'
+            else 'changed'
+        end as change_type,
+        case when previous_valid_to = dbt_valid_from then previous_segment_code end as previous_segment_code,
+        case when previous_valid_to = dbt_valid_from then previous_service_tier end as previous_service_tier,
+        final_segment_code as segment_code,
+        final_service_tier as service_tier
+    from versions
+    where dbt_valid_from > $since
+),
+
+closed as (
+    select
+        versions.grain,
+        versions.entity_id,
+        versions.dbt_valid_to as changed_at,
+        runs.run_id,
+        'exited' as change_type,
+        versions.final_segment_code as previous_segment_code,
+        versions.final_service_tier as previous_service_tier,
+        cast(null as varchar) as segment_code,
+        cast(null as integer) as service_tier
+    from versions
+    left join runs on versions.dbt_valid_to = runs.snapshot_at
+    where versions.dbt_valid_to > $since
+        and (versions.next_valid_from is null or versions.next_valid_from <> versions.dbt_valid_to)
+),
+
+changes as (
+    select * from opened
+    union all
+    select * from closed
+)
+"""
+
+
+def changes_since(
+    con: duckdb.DuckDBPyConnection,
+    since_run_id: str | None = None,
+    since: str | None = None,
+    grain: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """Segment and tier changes published after a run (or a time), from the snapshot history.
+
+    One row per entity and change: ``new`` (first segment), ``changed`` (segment or tier differs from
+    the version before), ``re_entered`` (segmented again after it had left), ``exited`` (no longer
+    segmented). Ordered by time, grain, entity id, change type (stable across pages).
+    """
+    if grain is not None:
+        check_grain(grain)
+    check_page(limit, offset)
+    since_time, run_id = resolve_since(con, since_run_id, since)
+    where = "where ($grain is null or grain = $grain)"
+    params = {"since": since_time, "grain": grain}
+    total = con.execute(f"{_CHANGES_SQL} select count(*) from changes {where}", params).fetchone()[0]
+    items = _rows(
+        con.execute(
+            f"{_CHANGES_SQL} select grain, entity_id, change_type, changed_at, run_id, previous_segment_code,"
+            " previous_service_tier, segment_code, service_tier"
+            f" from changes {where} order by changed_at, grain, entity_id, change_type limit $limit offset $offset",
+            {**params, "limit": limit, "offset": offset},
+        )
+    )
+    return {
+        "since_run_id": run_id,
+        "since": _plain(since_time),
+        "total": total,
+        "items": items,
+    }
+
+
+# ---------------------------------------------------------------------------------------------------
+# New entities (docs/serving.md, doc block new_entity_rule)
+
+
+class AlreadySegmented(ValueError):
+    """The 'new' entity is in the published segmentation already (HTTP 409)."""
+
+
+def _published_assignment(con: duckdb.DuckDBPyConnection, grain: str, entity_id: str) -> tuple[str, int] | None:
+    row = con.execute(
+        "select final_segment_code, final_service_tier from marts.fct_segment_assignments"
+        " where grain = ? and entity_id = ?",
+        [grain, entity_id],
+    ).fetchone()
+    return (row[0], int(row[1])) if row else None
+
+
+def _provisional(con: duckdb.DuckDBPyConnection, grain: str, abc_class: str | None) -> dict[str, Any]:
+    if abc_class is not None and not CLASS_PATTERN.fullmatch(abc_class):
+        raise BadParameter(f"abc_class={abc_class[:20]!r}: use one capital letter, e.g. A, B or C")
+    rows = _rows(
+        con.execute(
+            "select distinct abc_class, is_rule_abc_class, provisional_xyz_class, provisional_segment_code,"
+            " provisional_segment_name, provisional_service_tier, reason_codes"
+            " from marts.fct_new_entity_policies where grain = ? order by abc_class",
+            [grain],
+        )
+    )
+    if not rows:
+        raise ServingError(
+            "the published version has no marts.fct_new_entity_policies rows: publish a build that has the mart"
+        )
+    for row in rows:
+        if (abc_class is None and row["is_rule_abc_class"]) or row["abc_class"] == abc_class:
+            return row
+    raise BadParameter(f"abc_class={abc_class!r} is not an ABC class of {grain}: use one of "
+                       + ", ".join(row["abc_class"] for row in rows))
+
+
+def new_entity_policy(
+    con: duckdb.DuckDBPyConnection,
+    grain: str,
+    entity_id: str | None = None,
+    counterpart_ids: list[str] | None = None,
+    abc_class: str | None = None,
+) -> dict[str, Any]:
+    """Provisional segment, tier and policies of a customer or product placing its first order.
+
+    ``counterpart_ids``: the products ordered (new customer) or the ordering customers (new product);
+    each is looked up in the published segmentation, or is new too and takes the rule's provisional
+    segment/tier. Without counterparts, the policies for every counterpart segment or tier are listed.
+    """
+    check_grain(grain, NEW_ENTITY_GRAINS)
+    if entity_id is not None:
+        check_id(entity_id, "entity id")
+        published = _published_assignment(con, grain, entity_id)
+        if published is not None:
+            raise AlreadySegmented(
+                f"{grain} {entity_id!r} is already segmented (segment {published[0]}, tier {published[1]}):"
+                f" read {'/api/v1/entities/'}{grain}/{entity_id}"
+            )
+    counterpart_ids = counterpart_ids or []
+    if len(counterpart_ids) > MAX_COUNTERPARTS:
+        raise BadParameter(f"{len(counterpart_ids)} counterparts: at most {MAX_COUNTERPARTS} per request")
+    provisional = _provisional(con, grain, abc_class)
+    chosen_class = provisional["abc_class"]
+    policy_sql = f"select {_select(NEW_ENTITY_POLICY_COLUMNS)}, product_segment_code, customer_service_tier" \
+                 " from marts.fct_new_entity_policies where grain = ? and abc_class = ?"
+    lines: list[dict[str, Any]] = []
+    if not counterpart_ids:
+        lines = _rows(con.execute(f"{policy_sql} order by product_segment_code, customer_service_tier",
+                                  [grain, chosen_class]))
+    counterpart_grain = "product" if grain == "customer" else "customer"
+    for counterpart_id in counterpart_ids:
+        check_id(counterpart_id, f"{counterpart_grain} id")
+        published = _published_assignment(con, counterpart_grain, counterpart_id)
+        if published is not None:
+            counterpart = {"counterpart_is_new": False, "counterpart_segment_code": published[0],
+                           "counterpart_service_tier": published[1]}
+        else:
+            rule = _provisional(con, counterpart_grain, None)
+            counterpart = {"counterpart_is_new": True, "counterpart_segment_code": rule["provisional_segment_code"],
+                           "counterpart_service_tier": rule["provisional_service_tier"]}
+        if grain == "customer":
+            match = _rows(con.execute(f"{policy_sql} and product_segment_code = ?",
+                                      [grain, chosen_class, counterpart["counterpart_segment_code"]]))
+        else:
+            match = _rows(con.execute(f"{policy_sql} and customer_service_tier = ?",
+                                      [grain, chosen_class, counterpart["counterpart_service_tier"]]))
+        lines.append({f"{counterpart_grain}_id": counterpart_id, **counterpart,
+                      **(match[0] if match else {"policy_id": None})})
+    return {
+        "grain": grain,
+        "entity_id": entity_id,
+        "abc_class": chosen_class,
+        "is_rule_abc_class": provisional["is_rule_abc_class"],
+        "provisional_xyz_class": provisional["provisional_xyz_class"],
+        "provisional_segment_code": provisional["provisional_segment_code"],
+        "provisional_segment_name": provisional["provisional_segment_name"],
+        "provisional_service_tier": provisional["provisional_service_tier"],
+        "reason_codes": provisional["reason_codes"],
+        "policies": lines,
+    }
