@@ -518,7 +518,7 @@ def _provisional(con: duckdb.DuckDBPyConnection, grain: str, abc_class: str | No
         raise BadParameter(f"abc_class={abc_class[:20]!r}: use one capital letter, e.g. A, B or C")
     rows = _rows(
         con.execute(
-            "select distinct abc_class, is_rule_abc_class, provisional_xyz_class, provisional_segment_code,"
+            "select distinct abc_class, reference_date, is_rule_abc_class, provisional_xyz_class, provisional_segment_code,"
             " provisional_segment_name, provisional_service_tier, reason_codes"
             " from marts.fct_new_entity_policies where grain = ? order by abc_class",
             [grain],
@@ -591,6 +591,7 @@ def new_entity_policy(
         "grain": grain,
         "entity_id": entity_id,
         "abc_class": chosen_class,
+        "reference_date": provisional["reference_date"],
         "is_rule_abc_class": provisional["is_rule_abc_class"],
         "provisional_xyz_class": provisional["provisional_xyz_class"],
         "provisional_segment_code": provisional["provisional_segment_code"],
