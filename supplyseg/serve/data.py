@@ -344,22 +344,27 @@ CHANGE_TYPES = ("new", "changed", "re_entered", "exited")
 MAX_COUNTERPARTS = 100
 
 
-def published_runs(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """The runs the published history knows, with the snapshot time each recorded its assignments.
+_RUNS_SQL = """
+    select run_id, coalesce(min(snapshot_at), min(started_at)) as snapshot_at from (
+        select run_id, dbt_valid_from as snapshot_at, null as started_at from history.segment_assignments
+        union all
+        select to_run_id, to_snapshot_at, null from marts.fct_segment_churn
+        union all
+        select run_id, null, run_started_at from marts.fct_load_summary
+    ) group by run_id
+"""
 
-    A run that opened versions is in ``history.segment_assignments`` (run_id, dbt_valid_from); every
-    run after the first is also in ``marts.fct_segment_churn`` (to_run_id, to_snapshot_at), even when
-    it changed nothing. Oldest first.
+
+def published_runs(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """The runs the published version knows, with the moment changes after each are counted from.
+
+    A run that changed segments opened versions in ``history.segment_assignments`` at its snapshot
+    time (``dbt_valid_from``; also ``to_snapshot_at`` in ``marts.fct_segment_churn``). A run that
+    changed nothing opened none and is known from ``marts.fct_load_summary`` (incremental: one row
+    set per run) by its start time; nothing was opened between its start and its snapshot, so
+    counting from its start gives the same changes. Oldest first.
     """
-    return _rows(
-        con.execute(
-            "select run_id, min(snapshot_at) as snapshot_at from ("
-            "  select run_id, dbt_valid_from as snapshot_at from history.segment_assignments"
-            "  union all"
-            "  select to_run_id as run_id, to_snapshot_at as snapshot_at from marts.fct_segment_churn"
-            ") group by run_id order by snapshot_at, run_id"
-        )
-    )
+    return _rows(con.execute(f"{_RUNS_SQL} order by snapshot_at, run_id"))
 
 
 def resolve_since(
@@ -375,14 +380,7 @@ def resolve_since(
         raise BadParameter(
             f"since_run_id={since_run_id[:60]!r} is not a run id (letters, digits, '_', '.', ':' or '-', at most 100)"
         )
-    row = con.execute(
-        "select min(snapshot_at) from ("
-        "  select dbt_valid_from as snapshot_at from history.segment_assignments where run_id = ?"
-        "  union all"
-        "  select to_snapshot_at from marts.fct_segment_churn where to_run_id = ?"
-        ")",
-        [since_run_id, since_run_id],
-    ).fetchone()
+    row = con.execute(f"select snapshot_at from ({_RUNS_SQL}) where run_id = ?", [since_run_id]).fetchone()
     if row is None or row[0] is None:
         known = [run["run_id"] for run in published_runs(con)]
         raise NotFound(
@@ -520,7 +518,7 @@ def _provisional(con: duckdb.DuckDBPyConnection, grain: str, abc_class: str | No
         raise BadParameter(f"abc_class={abc_class[:20]!r}: use one capital letter, e.g. A, B or C")
     rows = _rows(
         con.execute(
-            "select distinct abc_class, is_rule_abc_class, provisional_xyz_class, provisional_segment_code,"
+            "select distinct abc_class, reference_date, is_rule_abc_class, provisional_xyz_class, provisional_segment_code,"
             " provisional_segment_name, provisional_service_tier, reason_codes"
             " from marts.fct_new_entity_policies where grain = ? order by abc_class",
             [grain],
@@ -593,6 +591,7 @@ def new_entity_policy(
         "grain": grain,
         "entity_id": entity_id,
         "abc_class": chosen_class,
+        "reference_date": provisional["reference_date"],
         "is_rule_abc_class": provisional["is_rule_abc_class"],
         "provisional_xyz_class": provisional["provisional_xyz_class"],
         "provisional_segment_code": provisional["provisional_segment_code"],

@@ -13,9 +13,15 @@
       default_service_tier (no score);
     - policy = the most specific policy_matrix row (doc block
       policy_matching) for each counterpart: every product segment code for
-      a new customer, every customer service tier for a new product.
+      a new customer, every customer service tier for a new product;
+    - reference_date: the run's as-of date, from which the rows answer
+      first orders until the next build publishes.
 #}
 with
+
+reference as (
+    select reference_date from {{ ref('int_reference_date') }}
+),
 
 thresholds as (
     select * from {{ ref('abc_thresholds') }}
@@ -137,6 +143,7 @@ final as (
     select
         combinations.grain,
         combinations.abc_class,
+        reference.reference_date,
         provisional.is_rule_abc_class,
         provisional.provisional_xyz_class,
         provisional.provisional_segment_code,
@@ -171,6 +178,7 @@ final as (
         || '; TIER:' || cast(provisional.provisional_service_tier as {{ dbt.type_string() }})
         || ' segment default (no score)' as reason_codes
     from combinations
+    cross join reference
     inner join provisional
         on combinations.grain = provisional.grain
             and combinations.abc_class = provisional.abc_class

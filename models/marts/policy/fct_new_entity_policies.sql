@@ -15,6 +15,7 @@ final as (
     select
         grain,
         abc_class,
+        reference_date,
         is_rule_abc_class,
         provisional_xyz_class,
         provisional_segment_code,
