@@ -379,7 +379,7 @@ def test_a_planner_searches_opens_entities_and_raises_a_challenge_in_chromium(se
             page.goto(f"{server.url}/planner")
             page.fill("#search-q", customer[:-1])
             page.click("form.search-page button[type=submit]")
-            link = page.locator("#results a.entity-link", has_text=customer)
+            link = page.locator("#results").get_by_role("link", name=customer, exact=True)
             expect(link).to_have_count(1)
             link.click()
             expect(page.locator("#entity-id")).to_have_text(customer)
@@ -403,7 +403,7 @@ def test_a_planner_searches_opens_entities_and_raises_a_challenge_in_chromium(se
             # A product found by its name shows its item policy per plant.
             page.fill("#q", product_name)
             page.press("#q", "Enter")
-            page.locator("#results a.entity-link", has_text=product).click()
+            page.locator("#results").get_by_role("link", name=product, exact=True).click()
             expect(page.locator("#segment-code strong")).to_have_text(product_segment)
             expect(page.locator("#policy-table tbody tr")).to_have_count(plants)
             expect(page.locator("#history-table tbody tr")).to_have_count(product_history)
