@@ -352,6 +352,10 @@ def test_a_planner_searches_opens_entities_and_raises_a_challenge_in_chromium(se
         " where grain = 'customer' and override_id is null order by entity_id limit 1", [])[0]
     history = published(server.serving_dir, "select count(*) from history.segment_assignments"
                         " where grain = 'customer' and entity_id = ?", [customer])[0][0]
+    has_atp = published(server.serving_dir, "select count(*) from information_schema.tables"
+                        " where table_schema = 'marts' and table_name = 'fct_atp_promises'", [])[0][0] == 1
+    atp_rows = published(server.serving_dir, "select count(*) from marts.fct_atp_promises"
+                         " where segment_customer_id = ?", [customer])[0][0] if has_atp else 0
     business_units = published(server.serving_dir, "select count(*) from marts.erp_customer_master"
                                " where global_account_id = ?", [customer])[0][0]
     product, product_name, product_segment = published(
@@ -389,6 +393,10 @@ def test_a_planner_searches_opens_entities_and_raises_a_challenge_in_chromium(se
             expect(page.locator("#reason-codes li").first).to_be_visible()
             expect(page.locator("#policy-table tbody tr")).to_have_count(business_units)
             expect(page.locator("#history-table tbody tr")).to_have_count(history)
+            if has_atp:  # published from the fulfilment marts on; at most 100 rows are shown
+                expect(page.locator("#atp-table tbody tr")).to_have_count(min(atp_rows, 100))
+            else:
+                expect(page.locator("#atp-table")).to_contain_text("has no ATP promises")
             expect(page.locator("#served")).to_contain_text("v000001")
 
             # Raise a challenge; the page comes back with the id, and the row is in the governance input.

@@ -18,10 +18,12 @@ Routes (prefix ``/planner``):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote
 
+import duckdb
 import jinja2
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -53,6 +55,15 @@ POLICY_COLUMNS = {
         ("pick_priority", "Pick priority"), ("transport_priority", "Transport priority"),
     ),
 }
+# ATP promises of a customer (marts.fct_atp_promises, one row per customer and product), when published.
+ATP_COLUMNS = (
+    ("product_id", "Product"), ("product_segment_code", "Product segment"),
+    ("customer_service_tier", "Customer tier"), ("policy_id", "Policy"),
+    ("promised_lead_time_days", "Promised lead time (days)"), ("promise_basis", "Basis"),
+    ("pick_priority", "Pick priority"), ("transport_priority", "Transport priority"),
+    ("order_line_count", "Order lines in the window"),
+)
+ATP_LIMIT = 100
 HISTORY_COLUMNS = (
     ("dbt_valid_from", "From"), ("dbt_valid_to", "To"), ("final_segment_code", "Segment"),
     ("final_service_tier", "Tier"), ("abc_class", "ABC"), ("xyz_class", "XYZ"), ("run_id", "Run"),
@@ -104,6 +115,7 @@ def _entity_page(
         entity = data.get_entity(con, grain, entity_id)
         policies = data.entity_policies(con, grain, entity_id)
         history = data.segment_history(con, grain, entity_id)
+        promises = atp_promises(con, entity_id) if grain == "customer" else None
     catalogue = challenges.load_catalogue()
     governance_dir = _governance_dir(request)
     raised_rows = challenges.challenges_of(governance_dir, grain, entity_id) if governance_dir else []
@@ -116,6 +128,7 @@ def _entity_page(
         entity=entity,
         policy_columns=columns,
         policies=rows,
+        atp=promises,
         history_columns=HISTORY_COLUMNS,
         history=history,
         segment_names=catalogue.segment_names.get(grain, {}),
@@ -126,6 +139,40 @@ def _entity_page(
         error=error,
         form=form or {},
     )
+
+
+@dataclass(frozen=True)
+class AtpPromises:
+    """A customer's ATP promises: the first rows (most order lines first) and how many there are."""
+
+    columns: tuple[tuple[str, str], ...]
+    rows: list[dict[str, Any]]
+    total: int
+
+
+def atp_promises(con: duckdb.DuckDBPyConnection, customer_id: str) -> AtpPromises | None:
+    """The ATP promise per product of one customer, or None when the version has no fct_atp_promises.
+
+    Not in ``data`` (the API serves no ATP promises yet); a version published before the mart existed
+    is served without the section.
+    """
+    published = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'marts' and table_name = ?",
+        ["fct_atp_promises"],
+    ).fetchone()[0]
+    if not published:
+        return None
+    total = con.execute(
+        "select count(*) from marts.fct_atp_promises where segment_customer_id = ?", [customer_id]
+    ).fetchone()[0]
+    names = [name for name, _ in ATP_COLUMNS]
+    cursor = con.execute(
+        f"select {', '.join(names)} from marts.fct_atp_promises where segment_customer_id = ?"
+        " order by order_line_count desc, product_id limit ?",
+        [customer_id, ATP_LIMIT],
+    )
+    rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return AtpPromises(columns=ATP_COLUMNS, rows=rows, total=total)
 
 
 def _check_grain(grain: str) -> HTMLResponse | None:
