@@ -207,6 +207,20 @@ def test_a_parquet_governance_input_is_not_appended_to(tmp_path) -> None:
     assert not (tmp_path / "segment_challenges.csv").exists()
 
 
+@pytest.mark.parametrize(("content", "message"), [
+    (b"challenge_id,grain\nDSP-0001,customer,extra\n", "more fields than the header"),
+    ("challenge_id,grain,reason\nDSP-0001,customer,Gr\u00f6\u00dfe\n".encode("latin-1"), "not UTF-8 encoded"),
+    (b"challenge_id,Grain,grain\n", "duplicate column names"),
+    (b"customer,product\nA,B\n", "no column challenge_id"),
+])
+def test_a_broken_governance_file_is_left_as_it_is(tmp_path, content, message) -> None:
+    path = tmp_path / "segment_challenges.csv"
+    path.write_bytes(content)
+    with pytest.raises(challenges.GovernanceInputError, match=message):
+        challenges.raise_challenge(tmp_path, "customer", "GA-1", "Ann", "Why", "AX")
+    assert path.read_bytes() == content
+
+
 def _raise_many(folder: str, worker: int, count: int) -> None:
     catalogue = challenges.load_catalogue()
     for number in range(count):

@@ -164,6 +164,15 @@ def _read_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     """Header and rows of the existing file (empty when there is none)."""
     if not path.exists():
         return [], []
+    try:
+        return _parse_rows(path)
+    except UnicodeDecodeError:
+        raise GovernanceInputError(
+            f"{path} is not UTF-8 encoded; convert it to UTF-8 (the build reads only UTF-8) before raising "
+            "challenges.") from None
+
+
+def _parse_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
         header = list(reader.fieldnames or [])
@@ -175,7 +184,13 @@ def _read_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
             raise GovernanceInputError(
                 f"{path} has no column challenge_id (columns: {', '.join(header)}); it is not a segment "
                 "challenges file. Move it away or fix its header.")
-        rows = [{name: (value or "") for name, value in row.items() if name is not None} for row in reader]
+        rows = []
+        for row in reader:
+            if None in row:  # more fields than the header: rewriting would lose them
+                raise GovernanceInputError(
+                    f"{path}, line {reader.line_num}: the row has more fields than the header "
+                    f"({len(header)}); fix or quote that row before raising challenges.")
+            rows.append({name: value or "" for name, value in row.items()})
     return header, rows
 
 
