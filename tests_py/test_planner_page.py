@@ -184,6 +184,16 @@ def test_an_invalid_challenge_is_refused_with_a_message_and_nothing_is_written(t
     assert not (tmp_path / "segment_challenges.csv").exists()
 
 
+def test_a_challenge_that_requests_the_published_segment_and_tier_is_refused(tmp_path) -> None:
+    for tier in ("", "2"):
+        with pytest.raises(challenges.ChallengeRejected, match="already published in segment BY, tier 2"):
+            challenges.raise_challenge(tmp_path, "product", "SKU-1", "Ann", "Why", "by", tier, published=("BY", 2))
+    assert not (tmp_path / "segment_challenges.csv").exists()
+    challenges.raise_challenge(tmp_path, "product", "SKU-1", "Ann", "Higher tier", "BY", "1", published=("BY", 2))
+    challenges.raise_challenge(tmp_path, "product", "SKU-1", "Ann", "Other segment", "AY", "", published=("BY", 2))
+    assert len(check_like_the_build(tmp_path / "segment_challenges.csv")) == 2
+
+
 def test_the_segments_a_grain_allows_follow_its_abc_classes_in_the_seeds(tmp_path) -> None:
     project = tmp_path / "project"
     shutil.copytree(PROJECT_DIR / "seeds", project / "seeds")
@@ -323,14 +333,17 @@ def form(**fields: str) -> bytes:
 
 @pytest.mark.e2e
 def test_bad_requests_get_a_4xx_with_a_message_and_write_nothing(server: Server) -> None:
-    entity = published(server.serving_dir, "select entity_id from marts.fct_segment_assignments"
-                       " where grain = 'customer' order by entity_id limit 1", [])[0][0]
+    entity, segment, tier = published(
+        server.serving_dir, "select entity_id, final_segment_code, final_service_tier from marts.fct_segment_assignments"
+        " where grain = 'customer' order by entity_id limit 1", [])[0]
     base = f"{server.url}/planner/customer/{entity}/challenges"
     good = {"requested_segment_code": "BY", "reason": "Volume rising", "raised_by": "Ann"}
     cases = [
         ("POST", base, form(**{**good, "requested_segment_code": "ZZ"}), 422, "is not a segment of grain customer"),
         ("POST", base, form(**{**good, "reason": ""}), 422, "Reason is required"),
         ("POST", base, form(**{**good, "requested_service_tier": "9"}), 422, "is not a tier of grain customer"),
+        ("POST", base, form(**{**good, "requested_segment_code": segment, "requested_service_tier": str(tier)}), 422,
+         f"already published in segment {segment}, tier {tier}"),
         ("POST", base, json.dumps(good).encode(), 415, "application/x-www-form-urlencoded"),
         ("POST", base, form(**{**good, "reason": "x" * 20_000}), 413, "at most 16384"),
         ("POST", f"{server.url}/planner/customer/NO-SUCH-ID/challenges", form(**good), 404, "NO-SUCH-ID"),

@@ -232,8 +232,13 @@ def raise_challenge(
     requested_service_tier: str | int | None = None,
     catalogue: SegmentCatalogue | None = None,
     today: date | None = None,
+    published: tuple[str, int] | None = None,
 ) -> dict[str, str]:
-    """Validate a challenge and append it to the governance input; returns the row written (with its id)."""
+    """Validate a challenge and append it to the governance input; returns the row written (with its id).
+
+    ``published``: the entity's published final segment and tier; a challenge that requests exactly them
+    (same segment, and the same tier or none) changes nothing and is refused.
+    """
     if governance_dir is None or str(governance_dir).strip() == "":
         raise GovernanceInputError(
             "No governance folder is configured, so challenges cannot be saved. Start the app with the folder "
@@ -241,6 +246,11 @@ def raise_challenge(
     folder = Path(governance_dir)
     values = validate_challenge(catalogue or load_catalogue(), grain, entity_id, raised_by, reason,
                                 requested_segment_code, requested_service_tier)
+    if published is not None and values["requested_segment_code"] == published[0] and (
+            values["requested_service_tier"] in ("", str(published[1]))):
+        raise ChallengeRejected(
+            f"{grain} {values['entity_id']} is already published in segment {published[0]}, tier {published[1]}; "
+            "request another segment or another service tier.")
     if (folder / CHALLENGES_PARQUET).exists():
         raise GovernanceInputError(
             f"The governance input is the Parquet file {folder / CHALLENGES_PARQUET}; the planner page appends to "

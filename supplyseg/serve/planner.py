@@ -250,10 +250,11 @@ async def raise_challenge(request: Request, grain: str, entity_id: str) -> Respo
         return form
     try:
         with data.open_served(request.app.state.serving_dir) as (con, _):
-            data.get_entity(con, grain, entity_id)  # only a published entity can be challenged
+            entity = data.get_entity(con, grain, entity_id)  # only a published entity can be challenged
         row = challenges.raise_challenge(
             _governance_dir(request), grain, entity_id, form.get("raised_by"), form.get("reason"),
             form.get("requested_segment_code"), form.get("requested_service_tier"),
+            published=(entity["final_segment_code"], int(entity["final_service_tier"])),
         )
     except data.NotFound as error:
         return _problem(404, "Not found", f"{error}; only a published entity can be challenged.")
