@@ -136,6 +136,7 @@ def command_demo(args: argparse.Namespace) -> int:
     print(f"Published: {published.path(serving_dir_from_env(args.serving_dir))}  ({published.version_id},"
           f" run {published.run_id}; `supplyseg publish --list`)")
     print(f"Docs site: {PROJECT_DIR / 'target' / 'index.html'}  (serve it with `make docs-serve`)")
+    print("API:       `make serve` (or `supplyseg serve`), then http://127.0.0.1:8000/docs  (docs/serving.md)")
     print(build_summary(db_path))
     return 0
 

@@ -128,11 +128,10 @@ def get_new_entity(
     line, the policy of the policy matrix for the product segment and customer tier. Looked up in
     `marts.fct_new_entity_policies`; fulfilment does not wait for the next build."""
     data.check_grain(grain, data.NEW_ENTITY_GRAINS)
-    wrong = customer_id if grain == "customer" else product_id
+    counterparts, wrong = (product_id, customer_id) if grain == "customer" else (customer_id, product_id)
     if wrong:
-        other = "product_id" if grain == "customer" else "customer_id"
-        raise data.BadParameter(f"a new {grain} takes {other} (its counterparts), not {'customer_id' if grain == 'customer' else 'product_id'}")
-    counterparts = product_id if grain == "customer" else customer_id
+        takes, not_taken = ("product_id", "customer_id") if grain == "customer" else ("customer_id", "product_id")
+        raise data.BadParameter(f"a new {grain} takes {takes} (its counterparts), not {not_taken}")
     with data.open_served(_serving_dir(request)) as (con, served):
         answer = data.new_entity_policy(con, grain, entity_id, counterparts, abc_class)
     return {"served": served.as_dict(), **answer}
