@@ -183,5 +183,8 @@ def create_app(serving_dir: Path | str | None = None, governance_path: Path | st
     app.include_router(router)
 
     # --- Planner page (h-planner): include its router here -------------------------------------
+    from supplyseg.serve import planner
+
+    app.include_router(planner.router)
     # --- end of planner page ----------------------------------------------------------------------
     return app
