@@ -32,6 +32,7 @@ UNAVAILABLE_IN_THIN = {
     "working_capital": ("inventory_snapshots",),
     "inventory_valuation_at_cost": ("unit_cost", "standard_cost", "revenue"),
     "open_order_delivery_status": ("deliveries",),
+    "policy_experiments": ("deliveries",),
 }
 
 # Capabilities no model of the project computes yet: with their input loaded they must say
@@ -54,6 +55,7 @@ CAPABILITY_INPUTS = {
     "working_capital": "stg_wms__inventory_snapshots",
     "inventory_valuation_at_cost": "stg_erp__products",
     "open_order_delivery_status": "stg_wms__deliveries",
+    "policy_experiments": "stg_wms__deliveries",
 }
 QUALITY_PATHS = ("models/intermediate/quality/", "models/marts/quality/")
 
