@@ -3,8 +3,9 @@
 The treatment group is a fixed list of global accounts (``TREATED_ACCOUNT_NUMBERS``: every third account
 number up to ``TREATED_ACCOUNT_MAX``; global account ids ``GA-000003``, ``GA-000006``, ... are sequential
 in every scale and seed of the ``full`` profile). From ``START_DATE`` (order date) on, a late line of a
-treated customer is made on time with probability ``EFFECT / LATE_SHARE``, so the on-time rate of the
-treated customers rises by ``EFFECT`` in expectation; nothing else changes. The draws come from their own
+treated customer is made on time with probability ``EFFECT`` / (its chance of being late: ``LATE_SHARE``, or 1
+for a line requested on or before its order day), so every treated line's chance of being on time, and with
+it the on-time rate of the treated customers, rises by ``EFFECT`` in expectation; nothing else changes. The draws come from their own
 random stream, so the deliveries of every other customer, and every other file, stay byte-identical to
 a generation without the effect. The seed ``policy_experiments`` ships the matching experiment
 ``EXPERIMENT_ID`` and ``policy_experiment_entities`` lists the same accounts.
@@ -68,10 +69,17 @@ def _last_per_line(line: np.ndarray, dates: np.ndarray, n_lines: int) -> np.ndar
     return last
 
 
+def _late_probability(lines: LineBatch) -> np.ndarray:
+    """Chance that logistics.deliveries makes a line late: 1 when it is requested on or before its order day
+    (no delivery can be early enough), LATE_SHARE otherwise."""
+    return np.where(lines.requested_day <= lines.order_day, 1.0, LATE_SHARE)
+
+
 def plant_policy_effect(world: World, seed: int, month: int, lines: LineBatch, delivered: Columns) -> Columns:
     """The month's delivery rows with the effect planted: late lines of treated customers ordered on or
     after START_DATE become on time (every delivery of the line arrives by the requested date) with
-    probability EFFECT / LATE_SHARE. Other rows are returned unchanged."""
+    probability EFFECT / (the line's chance of being late), so every such line is on time with EFFECT more
+    probability than without the policy. Other rows are returned unchanged."""
     start_day = (START_DATE - world.timeline.first_month).days
     rng = np.random.default_rng([seed, RANDOM_STREAM, month])
     draw = rng.random(len(lines))
@@ -80,7 +88,7 @@ def plant_policy_effect(world: World, seed: int, month: int, lines: LineBatch, d
     last_delivered = _last_per_line(line, delivered["delivered_date"], len(lines))
     eligible = (_treated_customers(world)[lines.customer] & (lines.order_day >= start_day)
                 & (last_delivered > requested))
-    made_on_time = (eligible & (draw < EFFECT / LATE_SHARE))[line]
+    made_on_time = (eligible & (draw < EFFECT / _late_probability(lines)))[line]
     if not made_on_time.any():
         return delivered
     new_delivered = np.where(made_on_time & (delivered["delivered_date"] > requested[line]),
@@ -109,7 +117,7 @@ def write_truth(world: World, truth_dir: Path) -> dict[str, int]:
         "start_date": START_DATE.isoformat(), "effect": EFFECT,
         "treated_global_account_ids": sorted({a for a, _, _ in rows}),
         "note": "from start_date (order date) on, late lines of treated customers become on time with"
-                " probability effect / late share; effect = expected rise of their on-time rate",
+                " probability effect / (chance the line is late); effect = expected rise of their on-time rate",
     }
     (truth_dir / TRUTH_PARAMETERS).write_text(json.dumps(parameters, indent=2) + "\n", encoding="utf-8")
     return {TRUTH_ENTITIES.removesuffix(".csv"): len(rows)}
