@@ -7,6 +7,7 @@
     naming the experiment and column.
 #}
 {{ config(severity='error') }}
+{%- set supported_kpis = "'" ~ (kpi_line_ratios().keys() | join("', '")) ~ "'" %}
 with
 
 experiments as (
@@ -29,12 +30,10 @@ checked as (
     select
         experiments.experiment_id,
         case
-            when experiments.kpi_name not in (
-                {%- for kpi_name in kpi_line_ratios() %}'{{ kpi_name }}'{% if not loop.last %}, {% endif %}{% endfor -%}
-            )
+            when experiments.kpi_name not in ({{ supported_kpis }})
                 then 'kpi_name: not a line-count KPI (on_time_rate, in_full_rate, otif_rate, line_fill_rate)'
-            when not (experiments.pre_period_start_date < experiments.start_date
-                and experiments.start_date <= experiments.end_date)
+            when experiments.start_date <= experiments.pre_period_start_date
+                or experiments.end_date < experiments.start_date
                 then 'pre_period_start_date < start_date <= end_date does not hold'
             when not (experiments.alpha > 0 and experiments.alpha < 1)
                 then 'alpha: must be strictly between 0 and 1'

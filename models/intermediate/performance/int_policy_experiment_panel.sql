@@ -60,12 +60,12 @@ in_windows as (
         on experiments.grain = entity_periods.grain
             and (
                 (
-                    entity_periods.period_start_date >= experiments.pre_period_start_date
-                    and entity_periods.period_end_date < experiments.start_date
+                    experiments.pre_period_start_date <= entity_periods.period_start_date
+                    and experiments.start_date > entity_periods.period_end_date
                 )
                 or (
-                    entity_periods.period_start_date >= experiments.start_date
-                    and entity_periods.period_end_date <= experiments.end_date
+                    experiments.start_date <= entity_periods.period_start_date
+                    and experiments.end_date >= entity_periods.period_end_date
                 )
             )
 ),
@@ -74,9 +74,7 @@ scoped as (
     select
         in_windows.*,
         assignments.final_segment_code as segment_code,
-        listed_entities.entity_id is not null as is_listed,
-        {{ split_share(dbt.concat(["cast(in_windows.split_seed as " ~ dbt.type_string() ~ ")", "':'",
-            "in_windows.entity_id"])) }} as split_share
+        listed_entities.entity_id is not null as is_listed
     from in_windows
     left join assignments
         on in_windows.grain = assignments.grain
@@ -87,6 +85,14 @@ scoped as (
     where
         in_windows.kpi_denominator > 0
         and (in_windows.segment_scope = '*' or assignments.final_segment_code = in_windows.segment_scope)
+),
+
+split as (
+    select
+        *,
+        {{ split_share(dbt.concat(["cast(split_seed as " ~ dbt.type_string() ~ ")", "':'", "entity_id"])) }}
+            as split_share
+    from scoped
 ),
 
 final as (
@@ -101,15 +107,15 @@ final as (
         phase,
         kpi_name,
         split_share,
+        cast(kpi_numerator as double) as kpi_numerator,
+        cast(kpi_denominator as double) as kpi_denominator,
         case
             when assignment_method = 'listed' and is_listed then 'treatment'
             when assignment_method = 'random_split' and split_share < treatment_share then 'treatment'
             else 'control'
         end as experiment_group,
-        cast(kpi_numerator as double) as kpi_numerator,
-        cast(kpi_denominator as double) as kpi_denominator,
         cast(kpi_numerator as double) / kpi_denominator as kpi_value
-    from scoped
+    from split
 )
 
 select * from final
