@@ -187,6 +187,13 @@ def evaluate_experiment(panel: pd.DataFrame, design: Design) -> dict[str, object
             "decision_reason": reason}
 
 
+def evaluate_design_frame(panel: pd.DataFrame, designs: pd.DataFrame) -> pd.DataFrame:
+    """The design rows (every column kept, sorted by experiment_id) followed by their results (RESULT_COLUMNS)."""
+    ordered = designs.sort_values("experiment_id").reset_index(drop=True)
+    results = evaluate_experiments(panel, designs_from_frame(ordered))
+    return pd.concat([ordered, results.drop(columns="experiment_id")], axis=1)
+
+
 def designs_from_frame(frame: pd.DataFrame) -> list[Design]:
     """Designs from a DataFrame with DESIGN_COLUMNS (the experiment seed joined to its KPI's better direction)."""
     missing = [c for c in DESIGN_COLUMNS if c not in frame.columns]

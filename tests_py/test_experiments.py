@@ -163,3 +163,14 @@ def test_bad_input_names_the_column_or_value() -> None:
         Design("E9", 1.5, 0.05, "higher")
     with pytest.raises(ValueError, match="better_direction"):
         Design("E9", 0.05, 0.05, "closer_to_zero")
+
+
+def test_design_frame_rows_keep_their_columns_next_to_the_results() -> None:
+    from supplyseg.experiments import evaluate_design_frame
+    designs = pd.DataFrame({"experiment_id": ["E2", "E1"], "alpha": [0.05, 0.05],
+                            "minimum_detectable_effect": [0.05, 0.05], "better_direction": ["higher", "higher"],
+                            "description": ["second", "first"]})
+    result = evaluate_design_frame(_random_panel(11, 5, 5, effect=0.1), designs)
+    assert result["experiment_id"].tolist() == ["E1", "E2"]
+    assert result["description"].tolist() == ["first", "second"]  # each design keeps its own row
+    assert result.loc[0, "treatment_entity_count"] == 5 and result.loc[1, "treatment_entity_count"] == 0

@@ -7,50 +7,44 @@
 #}
 with
 
-designs as (
-    select * from {{ ref('int_policy_experiment_designs') }}
-),
-
 estimates as (
     select * from {{ ref('int_policy_experiment_estimates') }}
 ),
 
 final as (
     select
-        designs.experiment_id,
-        designs.description,
-        designs.policy_change,
-        designs.grain,
-        designs.segment_scope,
-        designs.assignment_method,
-        designs.pre_period_start_date,
-        designs.start_date,
-        designs.end_date,
-        designs.kpi_name,
-        designs.better_direction,
-        designs.alpha,
-        designs.minimum_detectable_effect,
-        estimates.treatment_entity_count,
-        estimates.control_entity_count,
-        estimates.treatment_pre_value,
-        estimates.treatment_post_value,
-        estimates.control_pre_value,
-        estimates.control_post_value,
-        estimates.did_estimate,
-        estimates.standard_error,
-        estimates.ci_lower,
-        estimates.ci_upper,
-        estimates.p_value,
-        estimates.is_significant,
-        estimates.achieved_power_at_mde,
-        estimates.mde_at_80_power,
-        estimates.decision,
-        estimates.decision_reason,
+        experiment_id,
+        description,
+        policy_change,
+        grain,
+        segment_scope,
+        assignment_method,
+        cast(pre_period_start_date as date) as pre_period_start_date,
+        cast(start_date as date) as start_date,
+        cast(end_date as date) as end_date,
+        kpi_name,
+        better_direction,
+        alpha,
+        minimum_detectable_effect,
+        treatment_entity_count,
+        control_entity_count,
+        treatment_pre_value,
+        treatment_post_value,
+        control_pre_value,
+        control_post_value,
+        did_estimate,
+        standard_error,
+        ci_lower,
+        ci_upper,
+        p_value,
+        is_significant,
+        achieved_power_at_mde,
+        mde_at_80_power,
+        decision,
+        decision_reason,
         {{ run_id() }} as run_id,
         cast('{{ run_started_at }}' as timestamp) as run_started_at
-    from designs
-    inner join estimates
-        on designs.experiment_id = estimates.experiment_id
+    from estimates
 )
 
 select * from final
