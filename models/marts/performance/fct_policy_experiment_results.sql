@@ -26,6 +26,8 @@ final as (
         better_direction,
         alpha,
         minimum_detectable_effect,
+        pre_period_count,
+        post_period_count,
         treatment_entity_count,
         control_entity_count,
         treatment_pre_value,
