@@ -32,6 +32,7 @@ UNAVAILABLE_IN_THIN = {
     "working_capital": ("inventory_snapshots",),
     "inventory_valuation_at_cost": ("unit_cost", "standard_cost", "revenue"),
     "open_order_delivery_status": ("deliveries",),
+    "policy_experiments": ("deliveries",),
 }
 
 # Capabilities no model of the project computes yet: with their input loaded they must say
@@ -54,6 +55,7 @@ CAPABILITY_INPUTS = {
     "working_capital": "stg_wms__inventory_snapshots",
     "inventory_valuation_at_cost": "stg_erp__products",
     "open_order_delivery_status": "stg_wms__deliveries",
+    "policy_experiments": "stg_wms__deliveries",
 }
 QUALITY_PATHS = ("models/intermediate/quality/", "models/marts/quality/")
 
@@ -284,3 +286,13 @@ def test_policy_parameters_build_from_lead_time_days_and_revenue(thin_build: Bui
     capital = thin_build.query("select * from marts.fct_policy_working_capital")
     assert len(capital) > 0 and not capital["has_inventory_snapshot"].any()
     assert capital["on_hand_value_rep_ccy"].isna().all() and capital["policy_stock_value_rep_ccy"].notna().all()
+
+
+def test_policy_experiments_are_inconclusive_without_deliveries(thin_build: Build) -> None:
+    results = thin_build.query(
+        "select experiment_id, treatment_entity_count, control_entity_count, did_estimate, decision, decision_reason"
+        " from marts.fct_policy_experiment_results")
+    assert len(results) == 2  # one row per seeded experiment, even with nothing to compare
+    assert (results["decision"] == "inconclusive").all()
+    assert (results["treatment_entity_count"] == 0).all() and results["did_estimate"].isna().all()
+    assert results["decision_reason"].str.contains("no deliveries").all()

@@ -57,3 +57,15 @@ def concat(fields):
 
 def hash(field):  # noqa: A001 - dbt's own macro name
     return f"md5(cast({field} as varchar))"
+
+
+def hash(field):  # noqa: A001 - dbt's own macro name
+    return f"md5(cast({field} as varchar))"
+
+
+def position(substring_text, string_text):
+    return f"position({substring_text} in {string_text})"
+
+
+def concat(fields):
+    return f"concat({', '.join(fields)})"

@@ -10,7 +10,7 @@ import numpy as np
 
 from . import demand as demand_mod
 from . import behaviour as behaviour_mod
-from . import logistics, masters, sinks
+from . import logistics, masters, planted_experiment, sinks
 from .config import FORMATS, PROFILES, SCALES, Profile, resolve_defect_rates, stream_rng
 from .defects import DefectState, inject_defects
 from .orders import month_lines
@@ -185,8 +185,9 @@ def _stream_months(world: World, seed: int, rates: dict[str, float], out: Path, 
                                       stream_rng(seed, "stockouts", month) if with_stock else None)
         base_lines += len(lines)
         if "deliveries" in out_sinks:
-            out_sinks["deliveries"].write(
-                logistics.deliveries(world, lines, stream_rng(seed, "deliveries", month), next_delivery))
+            delivered = logistics.deliveries(world, lines, stream_rng(seed, "deliveries", month), next_delivery)
+            delivered = planted_experiment.plant_policy_effect(world, seed, month, lines, delivered)
+            out_sinks["deliveries"].write(delivered)
         rows, records = inject_defects(world, lines, rates, stream_rng(seed, "defects", month), state)
         out_sinks["order_lines"].write(rows)
         defect_sink.write(records)
@@ -247,6 +248,7 @@ def generate(scale: str, seed: int, out_dir: str | Path, fmt: str = "parquet", p
         if name in ("product_patterns", "customer_behaviour_groups") or world.profile.optional_files:
             truth_files[name] = sinks.write_table(out / TRUTH_DIR / f"{name}.csv", columns,
                                                   sinks.TRUTH_SCHEMAS[name], "csv")
+    truth_files.update(planted_experiment.write_truth(world, out / TRUTH_DIR))
     summary: dict[str, Any] = {
         "scale": scale, "seed": int(seed), "profile": profile, "format": fmt,
         "history_start": world.timeline.month_start_iso(0),

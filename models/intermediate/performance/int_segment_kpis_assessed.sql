@@ -87,11 +87,11 @@ order_fill as (
     group by 1, 2, 3
 ),
 
-{% set kpis = [
-    ('on_time_rate', 'on_time_line_count', 'on_time_base_line_count'),
-    ('in_full_rate', 'in_full_line_count', 'delivered_line_count'),
-    ('otif_rate', 'on_time_in_full_line_count', 'on_time_base_line_count'),
-    ('line_fill_rate', 'filled_first_time_line_count', 'delivered_line_count'),
+{% set kpis = [] %}
+{% for kpi_name, ratio in kpi_line_ratios().items() %}
+    {% do kpis.append((kpi_name, ratio[0], ratio[1])) %}
+{% endfor %}
+{% do kpis.extend([
     ('order_fill_rate', 'order_fill.filled_order_count', 'order_fill.delivered_order_count'),
     ('inventory_turns', 'cost_of_goods_sold_rep_ccy * 365.0 / days_in_period', 'average_inventory_value_rep_ccy'),
     ('days_of_supply', 'average_inventory_value_rep_ccy', 'cost_of_goods_sold_rep_ccy / days_in_period'),
@@ -101,7 +101,7 @@ order_fill as (
     ('margin_after_cost_to_serve_share', 'margin_after_cost_to_serve_rep_ccy', 'margin_revenue_rep_ccy'),
     ('working_capital_excess_share', 'working_capital_excess_value_rep_ccy',
         'working_capital_on_hand_value_rep_ccy'),
-] %}
+]) %}
 kpi_rows as (
     {%- for kpi_name, numerator, denominator in kpis %}
         select

@@ -431,6 +431,25 @@ capabilities as (
         'of sales order lines have a delivered date; the others count as open while within the horizon'
             as low_coverage_consequence
     from facts
+
+    union all
+
+    select
+        'policy_experiments' as capability,
+        'A/B tests of policy changes: difference in differences of service KPIs (fct_policy_experiment_results).'
+            as used_for,
+        'deliveries' as required_inputs,
+        'usable order lines that are not returns' as coverage_basis,
+        sales_lines_delivered_count as covered_count,
+        sales_line_count as coverage_base_count,
+        case
+            when delivery_row_count = 0
+                then 'deliveries has no rows: on-time and fill KPIs are unknown, so policy experiments cannot be'
+                    || ' evaluated (every experiment is inconclusive)'
+        end as missing_input_reason,
+        'of sales order lines have a delivered date; experiments compare KPIs of these only'
+            as low_coverage_consequence
+    from facts
 ),
 
 shared as (
