@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 SCALE  ?= demo
 SEED   ?= 42
 
-.PHONY: demo test install lint pytest docs-serve clean bench-clustering
+.PHONY: demo test install lint pytest docs-serve clean bench-clustering dagster
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ docs-serve: install
 # Clustering speed on 2 threads (issue 15): large scale and 100k rows; writes docs/benchmarks_clustering.md.
 bench-clustering: install
 	$(BIN)/python -m supplyseg.bench.clustering --threads 2 1 --out docs/benchmarks_clustering.md
+
+# Dagster UI and daemon on http://127.0.0.1:3000: the dbt project as assets, the re-segmentation schedule and
+# the early-review sensor (docs/orchestration.md). Optional: make, dbt and the CLI do not need Dagster.
+dagster: install
+	mkdir -p build/dagster_home
+	DAGSTER_HOME=$(CURDIR)/build/dagster_home $(BIN)/dagster dev -m supplyseg.orchestration.definitions
 
 clean:
 	rm -rf build target logs
