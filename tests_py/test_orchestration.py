@@ -111,7 +111,8 @@ def test_sensor_requests_a_run_when_a_trigger_fired(location, small_published, t
         assignments = con.execute("select override_id, override_valid_to from marts.fct_segment_assignments").df()
     assert len(due) == 3
     # Independent count of the overrides whose validity ended before the as-of date.
-    ended = int(((assignments["override_id"].notna()) & (assignments["override_valid_to"] < pd.Timestamp(AS_OF))).sum())
+    ended_rows = assignments["override_id"].notna() & (assignments["override_valid_to"] < pd.Timestamp(AS_OF))
+    ended = int(ended_rows.sum())
 
     result = _evaluate(location, tmp_path / "serving")
     assert isinstance(result, dagster.RunRequest), result

@@ -20,13 +20,12 @@ database, default build/dev.duckdb), ``SUPPLYSEG_SERVING_DIR`` (default build/se
 The manifest is prepared (``dbt parse``) into target/dagster when the module loads.
 """
 
-from __future__ import annotations
 
 import contextlib
 import json
 import os
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +33,7 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetSelection,
+    ConfigurableResource,
     DefaultScheduleStatus,
     DefaultSensorStatus,
     Definitions,
@@ -46,16 +46,14 @@ from dagster import (
     define_asset_job,
     sensor,
 )
-from dagster import ConfigurableResource
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from supplyseg import publish
-from supplyseg.dbt_runner import PROJECT_DIR
+from supplyseg.dbt_runner import PROJECT_DIR, dbt_executable, run_dbt
 from supplyseg.orchestration.settings import resegmentation_cron
 from supplyseg.orchestration.triggers import check_triggers
 
 MANIFEST_TARGET = Path("target") / "dagster"
-RUNS_TARGET = PROJECT_DIR / "target" / "dagster_runs"
 SENSOR_INTERVAL_SECONDS = 24 * 60 * 60
 
 
@@ -66,6 +64,16 @@ class SupplysegSettings(ConfigurableResource):
     db_path: str = str(PROJECT_DIR / "build" / "dev.duckdb")
     serving_dir: str = str(publish.DEFAULT_SERVING_DIR)
     dbt_vars_json: str = "{}"
+    runs_target_dir: str = str(PROJECT_DIR / "target" / "dagster_runs")
+    # The date the sensor checks the triggers on; None = today (UTC). Pin it to replay a day.
+    sensor_as_of: str | None = None
+
+    def run_target_dir(self, run_id: str) -> Path:
+        """The dbt target folder of one Dagster run's build (run_results.json and manifest.json for publish)."""
+        return Path(self.runs_target_dir).resolve() / run_id
+
+    def as_of(self) -> date:
+        return date.fromisoformat(self.sensor_as_of) if self.sensor_as_of else datetime.now(UTC).date()
 
     def dbt_vars(self, run_id: str) -> dict[str, Any]:
         """The vars of the build: the extra vars, raw_path when set, and the run id."""
@@ -102,11 +110,6 @@ def settings_from_env() -> SupplysegSettings:
     )
 
 
-def run_target_dir(run_id: str) -> Path:
-    """The dbt target folder of one Dagster run's build (run_results.json and manifest.json for publish)."""
-    return RUNS_TARGET / run_id
-
-
 @contextlib.contextmanager
 def _environment(**values: str) -> Iterator[None]:
     """Set env vars while dbt is started (it copies the environment), then restore them."""
@@ -124,8 +127,8 @@ def _environment(**values: str) -> Iterator[None]:
 
 dbt_project = DbtProject(project_dir=PROJECT_DIR, target_path=MANIFEST_TARGET)
 if os.environ.get("SUPPLYSEG_DAGSTER_SKIP_PREPARE") != "1" or not dbt_project.manifest_path.exists():
-    # Parse at load time so the assets always match the models on disk (a few seconds; partial parse).
-    dbt_project.preparer.prepare(dbt_project)
+    # Parse at load time so the assets always match the models on disk (partial parse keeps it short).
+    run_dbt(["parse", "--quiet"], target_path=PROJECT_DIR / MANIFEST_TARGET)
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=SupplysegTranslator())
@@ -137,7 +140,7 @@ def supplyseg_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, se
         invocation = dbt.cli(
             ["build", "--vars", json.dumps(settings.dbt_vars(context.run_id))],
             context=context,
-            target_path=run_target_dir(context.run_id),
+            target_path=settings.run_target_dir(context.run_id),
         )
     yield from invocation.stream()
 
@@ -149,7 +152,7 @@ def supplyseg_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, se
     description="The build published to readers: a new version in the serving folder (supplyseg.publish).",
 )
 def published_version(context: AssetExecutionContext, settings: SupplysegSettings) -> MaterializeResult:
-    target_dir = run_target_dir(context.run_id)
+    target_dir = settings.run_target_dir(context.run_id)
     if not (target_dir / "run_results.json").exists():
         raise publish.PublishRefused(
             f"no dbt build of run {context.run_id} in {target_dir}: materialize published_version together with"
@@ -193,7 +196,7 @@ regular_resegmentation = ScheduleDefinition(
     description="Daily: requests a re-segmentation when an early-review trigger fired in the published version.",
 )
 def early_review_sensor(context: SensorEvaluationContext, settings: SupplysegSettings):
-    as_of = datetime.now(UTC).date()
+    as_of = settings.as_of()
     check = check_triggers(settings.serving_dir, as_of)
     for note in check.notes:
         context.log.info(note)
@@ -214,7 +217,11 @@ defs = Definitions(
     schedules=[regular_resegmentation],
     sensors=[early_review_sensor],
     resources={
-        "dbt": DbtCliResource(project_dir=dbt_project, target=os.environ.get("SUPPLYSEG_DBT_TARGET") or "dev"),
+        "dbt": DbtCliResource(
+            project_dir=dbt_project,
+            target=os.environ.get("SUPPLYSEG_DBT_TARGET") or "dev",
+            dbt_executable=dbt_executable(),
+        ),
         "settings": settings_from_env(),
     },
 )
