@@ -138,9 +138,9 @@ def supplyseg_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, se
     db_path.parent.mkdir(parents=True, exist_ok=True)
     with _environment(SUPPLYSEG_DB_PATH=str(db_path)):
         invocation = dbt.cli(
-            ["build", "--vars", json.dumps(settings.dbt_vars(context.run_id))],
+            ["build", "--vars", json.dumps(settings.dbt_vars(context.run.run_id))],
             context=context,
-            target_path=settings.run_target_dir(context.run_id),
+            target_path=settings.run_target_dir(context.run.run_id),
         )
     yield from invocation.stream()
 
@@ -152,11 +152,11 @@ def supplyseg_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, se
     description="The build published to readers: a new version in the serving folder (supplyseg.publish).",
 )
 def published_version(context: AssetExecutionContext, settings: SupplysegSettings) -> MaterializeResult:
-    target_dir = settings.run_target_dir(context.run_id)
+    target_dir = settings.run_target_dir(context.run.run_id)
     if not (target_dir / "run_results.json").exists():
         raise publish.PublishRefused(
-            f"no dbt build of run {context.run_id} in {target_dir}: materialize published_version together with"
-            " the dbt assets (job resegmentation_job), not on its own; nothing was published"
+            f"no dbt build of run {context.run.run_id} in {target_dir}: materialize published_version together"
+            " with the dbt assets (job resegmentation_job), not on its own; nothing was published"
         )
     version = publish.publish(
         settings.db_path, settings.serving_dir, target_dir=target_dir, progress=context.log.info
