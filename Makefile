@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 SCALE  ?= demo
 SEED   ?= 42
 
-.PHONY: demo test install lint pytest docs-serve clean bench-clustering serve
+.PHONY: demo test install lint pytest docs-serve clean bench-clustering serve dagster
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 serve: install
 	$(BIN)/python -m supplyseg.cli serve --host $(HOST) --port $(PORT)
+# Dagster UI and daemon on http://127.0.0.1:3000: the dbt project as assets, the re-segmentation schedule and
+# the early-review sensor (docs/orchestration.md). Optional: make, dbt and the CLI do not need Dagster.
+dagster: install
+	mkdir -p build/dagster_home
+	DAGSTER_HOME=$(CURDIR)/build/dagster_home $(BIN)/dagster dev -m supplyseg.orchestration.definitions
 
 clean:
 	rm -rf build target logs

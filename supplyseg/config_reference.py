@@ -23,7 +23,7 @@ import yaml
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 OUTPUT = PROJECT_DIR / "docs" / "configuration.md"
-SCANNED_DIRS = ("models", "python_models", "macros", "tests", "snapshots", "analyses")
+SCANNED_DIRS = ("models", "python_models", "macros", "tests", "snapshots", "analyses", "supplyseg/orchestration")
 
 
 @dataclass

@@ -15,7 +15,7 @@
 {%- set previous_columns = ['grain', 'cluster_id', 'cluster_kind', 'feature_name', 'centroid_value', 'run_id'] -%}
 {%- set published_relation = none -%}
 {%- if execute -%}
-    {%- set mart = graph.nodes.get('model.' ~ project_name ~ '.fct_cluster_profiles') -%}
+    {%- set mart = latest_model_node('fct_cluster_profiles') -%}
     {%- if mart is none -%}
         {%- do exceptions.raise_compiler_error(
             this ~ ": model fct_cluster_profiles not found in the project graph") -%}

@@ -16,7 +16,7 @@
 ] -%}
 {%- set published_relation = none -%}
 {%- if execute -%}
-    {%- set mart = graph.nodes.get('model.' ~ project_name ~ '.fct_cluster_feature_bins') -%}
+    {%- set mart = latest_model_node('fct_cluster_feature_bins') -%}
     {%- if mart is none -%}
         {%- do exceptions.raise_compiler_error(
             this ~ ": model fct_cluster_feature_bins not found in the project graph") -%}

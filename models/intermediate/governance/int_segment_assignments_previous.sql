@@ -21,7 +21,7 @@
 ] -%}
 {%- set published_relation = none -%}
 {%- if execute -%}
-    {%- set mart = graph.nodes.get('model.' ~ project_name ~ '.fct_segment_assignments') -%}
+    {%- set mart = latest_model_node('fct_segment_assignments') -%}
     {%- if mart is none -%}
         {%- do exceptions.raise_compiler_error(
             this ~ ": model fct_segment_assignments not found in the project graph") -%}
