@@ -416,8 +416,8 @@ def section_gates(data: Published) -> Section:
         points = [row for row in rows if bool(row[4]) == passed]
         if points:
             figure.add_trace(go.Bar(x=[row[0] for row in points], y=[row[2] for row in points], marker_color=colour,
-                                    name=label, text=[row[5] for row in points],
-                                    hovertemplate="%{x}: %{y:.2%}<br>%{text}<extra></extra>"))
+                                    name=label, customdata=[row[5] for row in points],
+                                    hovertemplate="%{x}: %{y:.2%}<br>%{customdata}<extra></extra>"))
     figure.add_trace(go.Scatter(x=[row[0] for row in rows], y=[row[3] for row in rows], mode="markers",
                                 marker={"symbol": "line-ew-open", "size": 30, "color": "#000", "line": {"width": 3}},
                                 name="minimum"))
