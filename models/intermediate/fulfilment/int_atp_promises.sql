@@ -34,7 +34,9 @@ pairs as (
         policy_version,
         stocking_strategy,
         atp_lead_time_days,
-        product_lead_time_days
+        product_lead_time_days,
+        pick_priority,
+        transport_priority
 ),
 
 final as (
