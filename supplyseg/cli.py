@@ -147,14 +147,22 @@ def build_and_publish(data_dir: Path, db_path: Path, serving_dir: Path, keep: in
 
 def command_demo(args: argparse.Namespace) -> int:
     data_dir = (PROJECT_DIR / "data" / args.scale).resolve()
-    ensure_demo_data(args.scale, args.seed, data_dir)
+    try:
+        ensure_demo_data(args.scale, args.seed, data_dir)
+    except (ValueError, OSError) as error:
+        print(f"demo: generating the demo data into {data_dir} failed ({error}); check that the folder is writable"
+              " and has room (scale large needs about 1 GB), then run `make demo` again", file=sys.stderr)
+        return 2
     db_path = Path(args.db).resolve()
     serving_dir = serving_dir_from_env(args.serving_dir).resolve()
     # Publish (and report) before `dbt docs generate`, which replaces target/run_results.json.
     published = build_and_publish(data_dir, db_path, serving_dir, args.keep)
     if published is None:
         return 1
-    run_dbt(["docs", "generate"], db_path=db_path, raw_path=data_dir)
+    docs = run_dbt(["docs", "generate"], db_path=db_path, raw_path=data_dir, check=False)
+    if not docs.ok:
+        print(f"dbt docs generate failed (exit {docs.returncode}); the build is published all the same. Its"
+              f" output ends:\n{docs.output[-2000:]}\nRun `.venv/bin/dbt docs generate` to retry.", file=sys.stderr)
     print()
     print(build_summary(db_path))
     print()
@@ -195,7 +203,17 @@ def command_report(args: argparse.Namespace) -> int:
 
 
 def command_summary(args: argparse.Namespace) -> int:
-    print(build_summary(Path(args.db)))
+    db_path = Path(args.db)
+    if not db_path.exists():
+        print(f"summary: no build at {db_path}; build one with `make demo` or `supplyseg build --data DIR`, or pass"
+              " --db", file=sys.stderr)
+        return 1
+    try:
+        print(build_summary(db_path))
+    except duckdb.IOException as error:
+        print(f"summary: cannot open {db_path} read-only ({error}); is a build writing it? Try again when it has"
+              " finished, or read the published version (`supplyseg report`).", file=sys.stderr)
+        return 1
     return 0
 
 
