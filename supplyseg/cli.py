@@ -151,7 +151,7 @@ def command_demo(args: argparse.Namespace) -> int:
         ensure_demo_data(args.scale, args.seed, data_dir)
     except (ValueError, OSError) as error:
         print(f"demo: generating the demo data into {data_dir} failed ({error}); check that the folder is writable"
-              " and has room (scale large needs about 1 GB), then run `make demo` again", file=sys.stderr)
+              " and has room, then run `make demo` again", file=sys.stderr)
         return 2
     db_path = Path(args.db).resolve()
     serving_dir = serving_dir_from_env(args.serving_dir).resolve()
