@@ -439,7 +439,7 @@ def _impact_summary(
         summary["note"] = f"not assessed: marts.{IMPACT_SUMMARY_TABLE} is not among the public marts of this build"
         return summary
     rows = con.execute(
-        f"select grain, measure, measure_unit, measure_value, published_run_id from marts.{IMPACT_SUMMARY_TABLE}"
+        f"select grain, measure, measure_unit, measure_value, current_published_run_id from marts.{IMPACT_SUMMARY_TABLE}"
         " order by grain, measure"
     ).fetchall()
     if not rows:

@@ -257,8 +257,9 @@ def _impact_candidate(path: Path, rows: list[tuple[str, str, float, str]]) -> du
     con = duckdb.connect(str(path))
     con.execute("create schema marts")
     con.execute("create table marts.fct_segment_impact_summary (grain varchar, measure varchar, measure_unit varchar,"
-                " measure_value double, published_run_id varchar)")
-    con.executemany("insert into marts.fct_segment_impact_summary values (?, ?, 'entities', ?, ?)", rows)
+                " measure_value double, current_published_run_id varchar)")
+    if rows:
+        con.executemany("insert into marts.fct_segment_impact_summary values (?, ?, 'entities', ?, ?)", rows)
     return con
 
 

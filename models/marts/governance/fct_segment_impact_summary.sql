@@ -140,7 +140,7 @@ final as (
         measures.measure,
         measures.measure_unit,
         measures.measure_value,
-        comparison.published_run_id,
+        comparison.published_run_id as current_published_run_id,
         comparison.candidate_run_id,
         {{ run_id() }} as run_id
     from measures
