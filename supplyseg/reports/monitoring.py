@@ -460,17 +460,19 @@ def section_quarantine(data: Published) -> Section:
 
 def section_impact(version: Version) -> Section:
     section = Section("impact", "Impact assessment kept with this version",
-                      "What publishing this version changed against the version it replaced (governance impact"
-                      " assessment, run by the build against the published version).")
+                      "What publishing this version changed against the version it replaced: the governance impact"
+                      " summary (marts.fct_segment_impact_summary) the build computed against the published version,"
+                      " as publish kept it.")
     impact = version.impact or {}
     if impact.get("note"):
         section.notes.append(str(impact["note"]))
-    grains = impact.get("grains") or []
-    if grains:
-        headers = list(grains[0].keys())
-        section.tables.append(_table(headers, [[grain.get(h) for h in headers] for grain in grains]))
-        if impact.get("compared_with"):
-            section.tables.append(f"<p>Compared with {html.escape(str(impact['compared_with']))}.</p>")
+    measures = impact.get("measures") or []
+    if measures:
+        section.tables.append(_table(["grain", "measure", "value", "unit"],
+                                     [(m.get("grain"), m.get("measure"), m.get("measure_value"), m.get("measure_unit"))
+                                      for m in measures]))
+        section.tables.append(f"<p>Compared with {html.escape(str(impact.get('compared_with')))} (run"
+                              f" {html.escape(str(impact.get('published_run_id')))}).</p>")
     elif not impact.get("note"):
         section.notes.append("No impact assessment is kept with this version.")
     return section
