@@ -133,7 +133,7 @@ def build_and_publish(data_dir: Path, db_path: Path, serving_dir: Path, keep: in
     The build gets the vars of ``impact_build_vars``: it attaches the current version file read-only
     and its governance impact models compare with it; publish keeps their summary with the version.
     """
-    dbt_vars = impact_build_vars(serving_dir)
+    dbt_vars = impact_build_vars(serving_dir, progress=print)
     compared = f" (impact assessed against {Path(dbt_vars['impact_published_path']).name})" if dbt_vars else ""
     print(f"dbt build on {data_dir} into {db_path}{compared} ...", flush=True)
     build = run_dbt(["build"], db_path=db_path, raw_path=data_dir, dbt_vars=dbt_vars, check=False, stream=True)

@@ -392,21 +392,41 @@ def open_version(version_id: str, serving_dir: Path | str | None = None) -> duck
 # Impact assessment: the build compares itself with the published version, publish keeps the summary
 
 
-def impact_build_vars(serving_dir: Path | str | None = None) -> dict[str, str]:
+def impact_build_vars(
+    serving_dir: Path | str | None = None, progress: Progress = lambda message: None, project_dir: Path = PROJECT_DIR
+) -> dict[str, str]:
     """The dbt vars that make a build assess its impact against the current published version.
 
     ``{impact_published_path: <current version file>, impact_published_database: published}``: the
     build attaches that file READ_ONLY (macro attach_published_database) and the governance impact
     models (int_segment_impact_assessed ... fct_segment_impact_summary) compare the build with it. A
     version file is never modified once written, so the attach never conflicts with a publish or a
-    reader. Empty when nothing is published yet (the impact models are then empty).
+    reader. Empty when nothing is published yet, or when the current version lacks a mart of this
+    project (published by an older project version: the impact models could not read it); then
+    ``progress`` says so, and the build is published without an impact summary.
     """
     serving_dir = serving_dir_from_env(serving_dir)
     version = current_version(serving_dir)
     if version is None:
         return {}
+    path = version.path(serving_dir).resolve()
+    marts = {sql.stem for sql in (project_dir / "models" / "marts").rglob("*.sql")}
+    with duckdb.connect(str(path), read_only=True) as con:
+        published = {
+            name for (name,) in con.execute(
+                "select table_name from duckdb_tables() where schema_name = 'marts'"
+            ).fetchall()
+        }
+    missing = sorted(marts - published)
+    if missing:
+        progress(
+            f"Impact assessment skipped: the published {version.version_id} has no {', '.join(missing)} (published"
+            " by an older project version), so this build cannot be compared with it; it is published without an"
+            " impact summary and the next build is compared again."
+        )
+        return {}
     return {
-        IMPACT_PATH_VAR: str(version.path(serving_dir).resolve()),
+        IMPACT_PATH_VAR: str(path),
         "impact_published_database": IMPACT_DATABASE_ALIAS,
     }
 

@@ -311,3 +311,25 @@ def test_impact_summary_is_kept_with_the_version(served: Served) -> None:
         capture_output=True, text=True, check=True,
     ).stdout
     assert f"{impact['entities_moved']:,} moved vs v000001" in listing
+
+
+def test_a_version_without_every_mart_is_not_compared_with(tmp_path: Path) -> None:
+    serving = tmp_path / "serving"
+    (serving / "versions").mkdir(parents=True)
+    marts = sorted(path.stem for path in (PROJECT_DIR / "models" / "marts").rglob("*.sql"))
+    with duckdb.connect(str(serving / "versions" / "v000001.duckdb")) as con:
+        con.execute("create schema marts")
+        for name in marts:
+            con.execute(f"create table marts.{name} (x integer)")
+    entry = {"version_id": "v000001", "file": "v000001.duckdb", "run_id": "r1", "model_version": "0.1.0",
+             "published_at": "", "build_started_at": "", "build_finished_at": "", "git_commit": None}
+    (serving / "current.json").write_text(json.dumps({"format": 1, "current": "v000001", "versions": [entry]}))
+    assert impact_build_vars(serving) == {
+        "impact_published_path": str((serving / "versions" / "v000001.duckdb").resolve()),
+        "impact_published_database": "published",
+    }
+    with duckdb.connect(str(serving / "versions" / "v000001.duckdb")) as con:
+        con.execute(f"drop table marts.{marts[0]}")
+    said: list[str] = []
+    assert impact_build_vars(serving, progress=said.append) == {}
+    assert marts[0] in said[0] and "older project version" in said[0]
