@@ -1,5 +1,5 @@
 # Two entry points (see README):
-#   make demo   set up, generate the demo data, dbt build + docs, print a summary
+#   make demo   set up, generate the demo data, dbt build, publish, monitoring report, docs, print a summary
 #   make test   set up, sqlfluff lint, pytest (unit tests and end-to-end dbt builds on the small dataset)
 PYTHON ?= python3
 VENV   := .venv
@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 SCALE  ?= demo
 SEED   ?= 42
 
-.PHONY: demo test install lint pytest docs-serve clean bench-clustering serve dagster
+.PHONY: demo test install lint pytest docs-serve clean bench-clustering serve dagster report
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -49,3 +49,7 @@ dagster: install
 
 clean:
 	rm -rf build target logs
+
+# Monitoring report of the current published version (make demo and supplyseg publish write it too).
+report: install
+	$(BIN)/python -m supplyseg.cli report

@@ -13,6 +13,11 @@
         the published versions with their run ids and times, the current one marked.
     python -m supplyseg.cli rollback
         make the previous published version current again (again: one further back).
+    python -m supplyseg.cli build --data DIR [--db build/dev.duckdb] [--serving-dir build/serving]
+        the scheduled run: dbt build against the published version (impact assessment), publish
+        when every test passed, then the monitoring report.
+    python -m supplyseg.cli report [--serving-dir build/serving] [--version v000007]
+        write the monitoring report of a published version (default: the current one).
 """
 
 from __future__ import annotations
@@ -34,13 +39,19 @@ from supplyseg.publish import (
     ServingError,
     Version,
     format_versions,
+    impact_build_vars,
     list_versions,
     publish,
     rollback,
     serving_dir_from_env,
 )
+from supplyseg.reports.monitoring import CURRENT_REPORT, REPORTS_FOLDER
 
 DEFAULT_DB = PROJECT_DIR / "build" / "dev.duckdb"
+SERVE_HINT = (
+    "API and planner page: `make serve` (uvicorn on http://127.0.0.1:8000; OpenAPI docs at /docs, planner page at /planner),"
+    " reading the current published version"
+)
 
 
 def ensure_demo_data(scale: str, seed: int, data_dir: Path) -> Path:
@@ -59,7 +70,7 @@ def ensure_demo_data(scale: str, seed: int, data_dir: Path) -> Path:
             print(f"Demo data: reusing {data_dir} (scale {scale}, seed {seed}).")
             return data_dir
     print(f"Demo data: generating scale {scale}, seed {seed} into {data_dir} ...", flush=True)
-    generate(scale=scale, seed=seed, out_dir=data_dir)
+    generate(scale=scale, seed=seed, out_dir=data_dir, progress=lambda message: print(message, flush=True))
     return data_dir
 
 
@@ -116,33 +127,93 @@ def build_summary(db_path: Path) -> str:
     return "\n".join(lines)
 
 
-def command_demo(args: argparse.Namespace) -> int:
-    data_dir = (PROJECT_DIR / "data" / args.scale).resolve()
-    ensure_demo_data(args.scale, args.seed, data_dir)
-    db_path = Path(args.db).resolve()
-    print(f"dbt build on {data_dir} into {db_path} ...", flush=True)
-    build = run_dbt(["build"], db_path=db_path, raw_path=data_dir, check=False, stream=True)
+def build_and_publish(data_dir: Path, db_path: Path, serving_dir: Path, keep: int | None) -> Version | None:
+    """dbt build against the current published version, publish it, write the report; None on failure.
+
+    The build gets the vars of ``impact_build_vars``: it attaches the current version file read-only
+    and its governance impact models compare with it; publish keeps their summary with the version.
+    """
+    dbt_vars = impact_build_vars(serving_dir, progress=print)
+    compared = f" (impact assessed against {Path(dbt_vars['impact_published_path']).name})" if dbt_vars else ""
+    print(f"dbt build on {data_dir} into {db_path}{compared} ...", flush=True)
+    build = run_dbt(["build"], db_path=db_path, raw_path=data_dir, dbt_vars=dbt_vars, check=False, stream=True)
     if not build.ok:
         print("dbt build failed; nothing was published: readers keep the published version"
-              " (`supplyseg publish --list`).", file=sys.stderr)
-        return build.returncode
-    # Publish before `dbt docs generate`, which replaces target/run_results.json.
-    published = publish_build(db_path, serving_dir_from_env(args.serving_dir), DEFAULT_TARGET_DIR, args.keep)
+              " (`supplyseg publish --list`). Fix the failing models or tests named above (`dbt build --select"
+              " <node>` reruns one) and run again.", file=sys.stderr)
+        return None
+    return publish_build(db_path, serving_dir, DEFAULT_TARGET_DIR, keep)
+
+
+def command_demo(args: argparse.Namespace) -> int:
+    data_dir = (PROJECT_DIR / "data" / args.scale).resolve()
+    try:
+        ensure_demo_data(args.scale, args.seed, data_dir)
+    except (ValueError, OSError) as error:
+        print(f"demo: generating the demo data into {data_dir} failed ({error}); check that the folder is writable"
+              " and has room, then run `make demo` again", file=sys.stderr)
+        return 2
+    db_path = Path(args.db).resolve()
+    serving_dir = serving_dir_from_env(args.serving_dir).resolve()
+    # Publish (and report) before `dbt docs generate`, which replaces target/run_results.json.
+    published = build_and_publish(data_dir, db_path, serving_dir, args.keep)
     if published is None:
         return 1
-    run_dbt(["docs", "generate"], db_path=db_path, raw_path=data_dir)
+    docs = run_dbt(["docs", "generate"], db_path=db_path, raw_path=data_dir, check=False)
+    if not docs.ok:
+        print(f"dbt docs generate failed (exit {docs.returncode}); the build is published all the same. Its"
+              f" output ends:\n{docs.output[-2000:]}\nRun `.venv/bin/dbt docs generate` to retry.", file=sys.stderr)
+    print()
+    print(build_summary(db_path))
     print()
     print(f"Database:  {db_path}  (working database: dbt builds here; readers use the published version)")
-    print(f"Published: {published.path(serving_dir_from_env(args.serving_dir))}  ({published.version_id},"
-          f" run {published.run_id}; `supplyseg publish --list`)")
+    print(f"Published: {published.path(serving_dir)}  ({published.version_id}, run {published.run_id};"
+          " `supplyseg publish --list`, `supplyseg rollback`)")
+    report = serving_dir / REPORTS_FOLDER / CURRENT_REPORT
+    if report.exists():
+        print(f"Report:    {report}  (monitoring report of the current version; open it in a browser, works offline)")
     print(f"Docs site: {PROJECT_DIR / 'target' / 'index.html'}  (serve it with `make docs-serve`)")
-    print("API:       `make serve` (or `supplyseg serve`), then http://127.0.0.1:8000/docs  (docs/serving.md)")
-    print(build_summary(db_path))
+    print(SERVE_HINT)
+    return 0
+
+
+def command_build(args: argparse.Namespace) -> int:
+    data_dir = Path(args.data).resolve()
+    if not data_dir.is_dir():
+        print(f"build: input folder {data_dir} not found; pass the folder of the extract files with --data"
+              " (`python -m supplyseg.demo_data --help` writes a demo extract)", file=sys.stderr)
+        return 2
+    serving_dir = serving_dir_from_env(args.serving_dir).resolve()
+    published = build_and_publish(data_dir, Path(args.db).resolve(), serving_dir, args.keep)
+    if published is None:
+        return 1
+    print(f"Current version: {published.path(serving_dir)}")
+    return 0
+
+
+def command_report(args: argparse.Namespace) -> int:
+    from supplyseg.reports.monitoring import ReportError, write_report
+
+    try:
+        write_report(args.serving_dir, args.version, progress=print)
+    except (ReportError, ServingError) as error:
+        print(f"report: {error}", file=sys.stderr)
+        return 1
     return 0
 
 
 def command_summary(args: argparse.Namespace) -> int:
-    print(build_summary(Path(args.db)))
+    db_path = Path(args.db)
+    if not db_path.exists():
+        print(f"summary: no build at {db_path}; build one with `make demo` or `supplyseg build --data DIR`, or pass"
+              " --db", file=sys.stderr)
+        return 1
+    try:
+        print(build_summary(db_path))
+    except duckdb.IOException as error:
+        print(f"summary: cannot open {db_path} read-only ({error}); is a build writing it? Try again when it has"
+              " finished, or read the published version (`supplyseg report`).", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -160,12 +231,25 @@ def command_export(args: argparse.Namespace) -> int:
 
 
 def publish_build(db_path: Path, serving_dir: Path, target_dir: Path, keep: int | None) -> Version | None:
-    """Publish a finished build, printing progress; None (with the reason on stderr) when refused."""
+    """Publish a finished build and write its monitoring report, printing progress; None when refused.
+
+    A report that cannot be written does not undo the publish: the reason is printed with the command
+    that writes it again.
+    """
+    from supplyseg.reports.monitoring import write_report
+
     try:
-        return publish(db_path, serving_dir, target_dir=target_dir, keep=keep, progress=print)
+        version = publish(db_path, serving_dir, target_dir=target_dir, keep=keep, progress=print)
     except (PublishRefused, ServingError) as error:
         print(f"publish: {error}", file=sys.stderr)
         return None
+    try:
+        write_report(serving_dir, version.version_id, progress=print)
+    except Exception as error:  # noqa: BLE001 - the version is published whatever the report does
+        print(f"report: the monitoring report of {version.version_id} was not written ({type(error).__name__}:"
+              f" {error}); {version.version_id} is published. Write it with `supplyseg report --serving-dir"
+              f" {serving_dir}`.", file=sys.stderr)
+    return version
 
 
 def command_publish(args: argparse.Namespace) -> int:
@@ -248,6 +332,16 @@ def main(argv: list[str] | None = None) -> int:
     serve_parser.add_argument("--governance-path", default=None,
                               help="where the planner page writes segment challenges (default: build/governance)")
     serve_parser.set_defaults(handler=command_serve)
+    build_parser = commands.add_parser("build", help="dbt build against the published version, publish, report")
+    build_parser.add_argument("--data", required=True, help="folder of the input files (the extract)")
+    build_parser.add_argument("--db", default=str(DEFAULT_DB), help="working DuckDB file to build into")
+    _add_serving_options(build_parser)
+    build_parser.set_defaults(handler=command_build)
+    report_parser = commands.add_parser("report", help="write the monitoring report of a published version")
+    report_parser.add_argument("--serving-dir", default=None,
+                               help=f"serving folder (default: env {SERVING_DIR_ENV} or build/serving)")
+    report_parser.add_argument("--version", default=None, help="version id, e.g. v000003 (default: the current one)")
+    report_parser.set_defaults(handler=command_report)
     args = parser.parse_args(argv)
     return args.handler(args)
 

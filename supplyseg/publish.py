@@ -62,8 +62,11 @@ FAILED_STATUSES = {"error", "fail", "runtime error"}
 PUBLISHED_MATERIALIZATIONS = {"table", "incremental"}
 WORK_ALIAS = "work_build"
 
+IMPACT_SUMMARY_TABLE = "fct_segment_impact_summary"
+IMPACT_PATH_VAR = "impact_published_path"
+IMPACT_DATABASE_ALIAS = "published"
+
 Progress = Callable[[str], None]
-ImpactAssessor = Callable[[Path, Path | None], dict[str, Any]]
 
 
 class PublishRefused(RuntimeError):
@@ -103,6 +106,7 @@ class BuildInfo:
     dbt_version: str
     warnings: tuple[str, ...]
     tables: tuple[PublicTable, ...]
+    impact_published_path: str | None = None
 
 
 @dataclass(frozen=True)
@@ -204,12 +208,17 @@ def public_tables(manifest: dict[str, Any]) -> list[PublicTable]:
     return tables
 
 
-def _run_id_of(run_results: dict[str, Any]) -> str:
-    """The run id the marts carry: var run_id when the build was given one, else dbt's invocation id."""
+def _build_vars(run_results: dict[str, Any]) -> dict[str, Any]:
+    """The --vars the build was given."""
     build_vars = run_results.get("args", {}).get("vars") or {}
     if isinstance(build_vars, str):
         build_vars = yaml.safe_load(build_vars) or {}
-    given = build_vars.get("run_id")
+    return build_vars
+
+
+def _run_id_of(run_results: dict[str, Any]) -> str:
+    """The run id the marts carry: var run_id when the build was given one, else dbt's invocation id."""
+    given = _build_vars(run_results).get("run_id")
     return str(given) if given is not None else run_results["metadata"]["invocation_id"]
 
 
@@ -272,6 +281,7 @@ def check_build(target_dir: Path | str) -> BuildInfo:
         dbt_version=run_results["metadata"].get("dbt_version", ""),
         warnings=warnings,
         tables=tuple(tables),
+        impact_published_path=_build_vars(run_results).get(IMPACT_PATH_VAR),
     )
 
 
@@ -379,78 +389,98 @@ def open_version(version_id: str, serving_dir: Path | str | None = None) -> duck
 
 
 # ---------------------------------------------------------------------------------------------------
-# Impact assessment hook
+# Impact assessment: the build compares itself with the published version, publish keeps the summary
 
 
-def assess_impact(candidate_db: Path, published_db: Path | None) -> dict[str, Any]:
-    """Entities whose final segment or service tier would change, per grain, candidate vs published.
+def impact_build_vars(
+    serving_dir: Path | str | None = None, progress: Progress = lambda message: None, project_dir: Path = PROJECT_DIR
+) -> dict[str, str]:
+    """The dbt vars that make a build assess its impact against the current published version.
 
-    Both files are attached READ_ONLY; both must have ``marts.fct_segment_assignments``. This is the
-    minimal assessment the publish step stores with each version; the governance impact assessment
-    (a model comparing a candidate build with the published one) can replace it by passing another
-    function with the same signature to ``publish(assess=...)``.
+    ``{impact_published_path: <current version file>, impact_published_database: published}``: the
+    build attaches that file READ_ONLY (macro attach_published_database) and the governance impact
+    models (int_segment_impact_assessed ... fct_segment_impact_summary) compare the build with it. A
+    version file is never modified once written, so the attach never conflicts with a publish or a
+    reader. Empty when nothing is published yet, or when the current version lacks a mart of this
+    project (published by an older project version: the impact models could not read it); then
+    ``progress`` says so, and the build is published without an impact summary.
     """
-    if published_db is None:
-        return {"compared_with": None, "note": "first publish: nothing to compare with", "grains": []}
-    with duckdb.connect() as con:
-        con.execute("attach ? as candidate (read_only)", [str(candidate_db)])
-        con.execute("attach ? as published (read_only)", [str(published_db)])
-        present = {
-            catalog
-            for (catalog,) in con.execute(
-                "select database_name from duckdb_tables() where schema_name = 'marts'"
-                " and table_name = 'fct_segment_assignments'"
+    serving_dir = serving_dir_from_env(serving_dir)
+    version = current_version(serving_dir)
+    if version is None:
+        return {}
+    path = version.path(serving_dir).resolve()
+    marts = {sql.stem for sql in (project_dir / "models" / "marts").rglob("*.sql")}
+    with duckdb.connect(str(path), read_only=True) as con:
+        published = {
+            name for (name,) in con.execute(
+                "select table_name from duckdb_tables() where schema_name = 'marts'"
             ).fetchall()
         }
-        missing = {"candidate", "published"} - present
-        if missing:
-            return {
-                "compared_with": published_db.name,
-                "note": "not assessed: marts.fct_segment_assignments missing in " + ", ".join(sorted(missing)),
-                "grains": [],
-            }
-        rows = con.execute(
-            """
-            with candidate_rows as (
-                select grain, entity_id, final_segment_code, final_service_tier
-                from candidate.marts.fct_segment_assignments
-            ),
-            published_rows as (
-                select grain, entity_id, final_segment_code, final_service_tier
-                from published.marts.fct_segment_assignments
-            )
-            select
-                coalesce(c.grain, p.grain) as grain,
-                count(c.entity_id) as candidate_entities,
-                count(p.entity_id) as published_entities,
-                count(*) filter (where p.entity_id is null) as new_entities,
-                count(*) filter (where c.entity_id is null) as exited_entities,
-                count(*) filter (
-                    where c.entity_id is not null and p.entity_id is not null
-                    and c.final_segment_code is distinct from p.final_segment_code
-                ) as segment_changed_entities,
-                count(*) filter (
-                    where c.entity_id is not null and p.entity_id is not null
-                    and c.final_service_tier is distinct from p.final_service_tier
-                ) as service_tier_changed_entities
-            from candidate_rows as c
-            full outer join published_rows as p
-                on c.grain = p.grain and c.entity_id = p.entity_id
-            group by 1
-            order by 1
-            """
-        ).fetchall()
-    columns = (
-        "grain", "candidate_entities", "published_entities", "new_entities", "exited_entities",
-        "segment_changed_entities", "service_tier_changed_entities",
-    )
-    grains = [dict(zip(columns, row, strict=True)) for row in rows]
+    missing = sorted(marts - published)
+    if missing:
+        progress(
+            f"Impact assessment skipped: the published {version.version_id} has no {', '.join(missing)} (published"
+            " by an older project version), so this build cannot be compared with it; it is published without an"
+            " impact summary and the next build is compared again."
+        )
+        return {}
     return {
-        "compared_with": published_db.name,
-        "note": "final_segment_code and final_service_tier of marts.fct_segment_assignments, per grain",
-        "grains": grains,
-        "segment_changed_entities": sum(g["segment_changed_entities"] for g in grains),
+        IMPACT_PATH_VAR: str(path),
+        "impact_published_database": IMPACT_DATABASE_ALIAS,
     }
+
+
+def _impact_summary(
+    con: duckdb.DuckDBPyConnection, build: BuildInfo, previous: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The impact kept with a version, read from the candidate's ``marts.fct_segment_impact_summary``.
+
+    ``con`` is the new version file (its marts copied already). The summary was computed by the build
+    against the version file named by its var impact_published_path; the result says which one, and
+    notes when that is not the version being replaced (a publish in between) or when the build was
+    not compared at all.
+    """
+    compared_file = Path(build.impact_published_path).name if build.impact_published_path else None
+    summary: dict[str, Any] = {
+        "source": f"marts.{IMPACT_SUMMARY_TABLE}",
+        "compared_with": compared_file,
+        "replaces": previous["file"] if previous else None,
+        "published_run_id": None,
+        "measures": [],
+    }
+    if previous is None:
+        summary["note"] = "first publish: nothing to compare with"
+        return summary
+    present = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'marts' and table_name = ?", [IMPACT_SUMMARY_TABLE]
+    ).fetchone()[0]
+    if not present:
+        summary["note"] = f"not assessed: marts.{IMPACT_SUMMARY_TABLE} is not among the public marts of this build"
+        return summary
+    rows = con.execute(
+        f"select grain, measure, measure_unit, measure_value, current_published_run_id from marts.{IMPACT_SUMMARY_TABLE}"
+        " order by grain, measure"
+    ).fetchall()
+    if not rows:
+        summary["note"] = (
+            "not assessed: the build was not compared with a published version (build with var"
+            f" {IMPACT_PATH_VAR} = the current version file, as `supplyseg demo` and `supplyseg build` do)"
+        )
+        return summary
+    summary["published_run_id"] = rows[0][4]
+    summary["measures"] = [
+        {"grain": grain, "measure": measure, "measure_unit": unit, "measure_value": value}
+        for grain, measure, unit, value, _ in rows
+    ]
+    summary["entities_moved"] = int(sum(value for _, measure, _, value, _ in rows if measure == "entities_moved"))
+    if compared_file != previous["file"] or rows[0][4] != previous["run_id"]:
+        summary["note"] = (
+            f"assessed against {compared_file} (run {rows[0][4]}), not against {previous['file']} (run"
+            f" {previous['run_id']}) which this version replaces: another version was published or rolled back"
+            " after the build started"
+        )
+    return summary
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -560,15 +590,18 @@ def _write_metadata(
         [[t.target_schema, t.name, t.unique_id, t.materialized, rows, run_ids] for t, rows, run_ids in copied],
     )
     con.execute(
-        "create table publish.impact_by_grain (grain varchar, candidate_entities bigint, published_entities bigint,"
-        " new_entities bigint, exited_entities bigint, segment_changed_entities bigint,"
-        " service_tier_changed_entities bigint, compared_with varchar)"
+        "create table publish.impact_by_grain (grain varchar, measure varchar, measure_unit varchar,"
+        " measure_value double, published_run_id varchar, compared_with varchar)"
     )
-    grains = version.impact.get("grains", [])
-    if grains:
+    measures = version.impact.get("measures", [])
+    if measures:
         con.executemany(
-            "insert into publish.impact_by_grain values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [[*grain.values(), version.impact.get("compared_with")] for grain in grains],
+            "insert into publish.impact_by_grain values (?, ?, ?, ?, ?, ?)",
+            [
+                [m["grain"], m["measure"], m["measure_unit"], m["measure_value"],
+                 version.impact.get("published_run_id"), version.impact.get("compared_with")]
+                for m in measures
+            ],
         )
 
 
@@ -607,7 +640,6 @@ def publish(
     *,
     target_dir: Path | str = DEFAULT_TARGET_DIR,
     keep: int | None = None,
-    assess: ImpactAssessor = assess_impact,
     progress: Progress = lambda message: None,
     project_dir: Path = PROJECT_DIR,
 ) -> Version:
@@ -615,8 +647,9 @@ def publish(
 
     ``target_dir`` is the dbt target folder of the build that wrote ``work_db`` (its run_results.json
     and manifest.json). Raises PublishRefused (nothing published) when the build failed or does not
-    match the working database. ``assess(candidate, published)`` runs on the new version's file and
-    the current one before the switch; its summary is stored with the version.
+    match the working database. The impact summary the build computed against the published
+    version (``marts.fct_segment_impact_summary``, see ``impact_build_vars``) is stored with the
+    version: in ``current.json`` and in ``publish.impact_by_grain``.
     """
     work_db = Path(work_db).resolve()
     serving_dir = serving_dir_from_env(serving_dir).resolve()
@@ -648,12 +681,13 @@ def publish(
                 copied = _copy_tables(con, build, model_version, published_at, progress)
                 con.execute(f"detach {WORK_ALIAS}")
                 con.execute("checkpoint")
+                previous = next((e for e in pointer["versions"] if e["version_id"] == pointer["current"]), None)
+                impact = _impact_summary(con, build, previous)
         except BaseException:
             temp_path.unlink(missing_ok=True)
             raise
-        previous = next((e for e in pointer["versions"] if e["version_id"] == pointer["current"]), None)
-        previous_path = serving_dir / VERSIONS_FOLDER / previous["file"] if previous else None
-        impact = assess(temp_path, previous_path)
+        if impact.get("note") and previous is not None:
+            progress(f"  impact: {impact['note']}")
         version = Version(
             version_id=version_id,
             file=final_path.name,
@@ -721,17 +755,30 @@ def rollback(serving_dir: Path | str | None = None) -> Version:
     return _version_from_entry(target, target["version_id"])
 
 
+def impact_text(impact: dict[str, Any]) -> str:
+    """The impact kept with a version in a few words (``supplyseg publish --list``)."""
+    if not impact:
+        return "-"
+    if impact.get("entities_moved") is not None:
+        text = f"{impact['entities_moved']:,} moved vs {str(impact.get('compared_with', '?')).removesuffix('.duckdb')}"
+        if impact.get("note"):
+            text += " (stale: see current.json)"
+        return text
+    note = str(impact.get("note") or "-")
+    return "first publish" if note.startswith("first publish") else "not assessed"
+
+
 def format_versions(versions: list[Version]) -> str:
     """The version list as text (``supplyseg publish --list``)."""
     if not versions:
         return "No published version."
-    lines = [f"  {'version':<9} {'run id':<38} {'published at (UTC)':<28} {'model':<8} rows"]
+    lines = [f"  {'version':<9} {'run id':<38} {'published at (UTC)':<28} {'model':<8} {'rows':>10}  impact"]
     for version in versions:
         marker = "*" if version.is_current else " "
         lines.append(
             f"{marker} {version.version_id:<9} {version.run_id:<38} {version.published_at:<28}"
-            f" {version.model_version:<8} {sum(version.row_counts.values()):,}"
+            f" {version.model_version:<8} {sum(version.row_counts.values()):>10,}  {impact_text(version.impact)}"
         )
-    lines.append("* = current")
+    lines.append("* = current; impact = entities whose segment or service tier changed against the version replaced"
+                 " (per grain and measure in current.json and publish.impact_by_grain)")
     return "\n".join(lines)
-

@@ -19,6 +19,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -37,6 +38,7 @@ SANITY_TESTS = (
     "sanity_atp_promise_covers_lead_time",
     "sanity_moq_within_periods_of_demand",
     "sanity_safety_stock_within_periods_of_demand",
+    "sanity_lot_size_within_periods_of_demand",
 )
 
 
@@ -69,7 +71,9 @@ def crafted_quantity_defects() -> pd.DataFrame:
     """The shipped policy matrix with the defects of the item-quantity checks (MOQ, safety stock). Built apart:
     items without a policy (the first seed) stop the item parameters, which these checks read."""
     seed = shipped_policy_seed()
-    # An MOQ of 50 periods of demand (the limit is var policy_sanity_max_lot_size_periods).
+    # An MOQ of 50 periods of demand (the limit is var policy_sanity_max_lot_size_periods): the MOQ check fails, and
+    # so does the lot-size check, since the MOQ lifts the lot (batch) above the limit for every CX item whose pack
+    # is not itself larger.
     assert MAX_MOQ_PERIODS < 50
     seed.loc[seed["policy_id"] == "POL-CX", "moq_periods_of_demand"] = "50"
     # A cycle service level of 99.99 %: z = 3.72 instead of 1.64 lifts the largest BX safety stocks (11 periods
@@ -123,6 +127,8 @@ def bad_seed_build(small_build, tmp_path_factory: pytest.TempPathFactory) -> dic
             outcome["promises"] = read_rows(db_path, "select * from intermediate.int_atp_promises")
         else:
             outcome["master"] = read_rows(db_path, "select * from marts.erp_material_master where mrp_type <> 'ND'")
+            outcome["items"] = read_rows(db_path, "select * from marts.fct_item_policy_parameters "
+                                                  "where safety_stock_method <> 'no_stock'")
     return outcome
 
 
@@ -165,3 +171,27 @@ def test_each_sanity_test_fails_for_its_defect(bad_seed_build) -> None:
     assert not big_moq.empty and set(big_moq["policy_id"]) == {"POL-CX"}
     big_stock = master[master["safety_stock_quantity"] > MAX_SAFETY_STOCK_PERIODS * master["demand_per_period_mean"]]
     assert not big_stock.empty and set(big_stock["policy_id"]) == {"POL-BX"}
+    items = bad_seed_build["items"]
+    pack = items["pack_size_quantity"]
+    lot_limit = np.maximum(np.ceil(np.round(MAX_MOQ_PERIODS * items["demand_per_period_mean"] / pack, 9)) * pack, pack)
+    big_lot = items[items["lot_size_quantity"] > lot_limit * (1 + 1e-9)]
+    assert not big_lot.empty and set(big_lot["policy_id"]) == {"POL-CX"}
+    assert bad_seed_build["results"]["sanity_lot_size_within_periods_of_demand"]["failures"] == len(big_lot)
+
+
+def test_lot_size_check_excuses_only_lots_the_pack_forces(small_build) -> None:
+    """On the shipped seed some stocked items have a pack larger than N periods of demand: their lot exceeds N
+    periods, they are flagged is_lot_size_pack_forced, and the lot-size check passes (test above) because the
+    lot is exactly the pack-rounded minimum; every other stocked lot stays within N periods of demand."""
+    items = small_build.query("select * from marts.fct_item_policy_parameters where safety_stock_method <> 'no_stock'")
+    limit = MAX_MOQ_PERIODS * items["demand_per_period_mean"]
+    above = items[items["lot_size_quantity"] > limit * (1 + 1e-9) + 1e-9]
+    forced = items[items["pack_size_quantity"] > limit]
+    assert len(forced) > 10
+    assert set(forced.index) == set(items[items["is_lot_size_pack_forced"]].index)
+    unforced_above = above[~above["is_lot_size_pack_forced"]]
+    # Lots above N periods without a forcing pack are only the rounding of N periods up to the next whole pack.
+    assert (unforced_above["lot_size_quantity"] - limit[unforced_above.index] < unforced_above["pack_size_quantity"]).all()
+    # A pack-forced lot is one pack: the pack alone puts it above N periods.
+    assert (forced["lot_size_quantity"] == forced["pack_size_quantity"]).all()
+    assert set(forced.index) <= set(above.index)

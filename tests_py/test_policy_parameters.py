@@ -128,8 +128,24 @@ def test_eoq_moq_and_lot_size(items: pd.DataFrame) -> None:
         if rule == "periods_of_demand":
             moq = float(matrix.loc[row.policy_id, "moq_periods_of_demand"]) * row.demand_per_period_mean
         assert row.moq_quantity == pytest.approx(moq, rel=1e-12)
-        assert row.lot_size_quantity == pytest.approx(oracle.lot_size(row.eoq_quantity, moq, row.pack_size_quantity))
+        cap = float(values["policy_max_lot_coverage_periods"]) * row.demand_per_period_mean
+        assert row.lot_size_quantity == pytest.approx(oracle.lot_size(row.eoq_quantity, moq, row.pack_size_quantity, cap))
         assert row.lot_size_quantity % row.pack_size_quantity == pytest.approx(0, abs=1e-6)
+
+
+def test_lot_coverage_cap_binds_and_pack_forced_lots_are_flagged(items: pd.DataFrame) -> None:
+    """The cap shortens the lots of slow, cheap items, and the items one pack of which is more than the sanity
+    limit of periods of demand are those flagged is_lot_size_pack_forced."""
+    values = project_vars()
+    stocked = items[items["safety_stock_method"] != "no_stock"]
+    cap = float(values["policy_max_lot_coverage_periods"]) * stocked["demand_per_period_mean"]
+    capped = stocked[stocked["eoq_quantity"] > cap + stocked["pack_size_quantity"]]
+    assert len(capped) > 20, "the coverage cap should bind for slow, cheap items"
+    assert (capped["lot_size_quantity"] < capped["eoq_quantity"]).all()
+    limit = float(values["policy_sanity_max_lot_size_periods"]) * items["demand_per_period_mean"]
+    expected = (items["safety_stock_method"] != "no_stock") & (items["pack_size_quantity"] > limit)
+    assert expected.sum() > 0
+    assert (items["is_lot_size_pack_forced"] == expected).all()
 
 
 def test_demand_statistics_match_the_raw_oracle(items: pd.DataFrame, raw_history: pd.DataFrame) -> None:

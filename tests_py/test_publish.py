@@ -3,9 +3,11 @@
 One module fixture plays a schedule on the small dataset:
 - version 1 = the session's ``small_build`` (run A), published;
 - two reader processes query the published version in a loop (one opens the current version for
-  every read, one keeps its first connection) while a second build (run B: the marts layer rebuilt
-  into a copy of the working database, run id given) runs and is published with keep=0, so the file
-  of version 1 is deleted while the second reader still holds it;
+  every read, one keeps its first connection) while a second build (run B: the marts layer and the
+  governance impact models rebuilt into a copy of the working database, run id given, compared with
+  version 1 through the vars of ``impact_build_vars``, which attach its file read-only while the
+  readers hold it) runs and is published with keep=0, so the file of version 1 is deleted while the
+  second reader still holds it;
 - a build of the same layer (plus int_segment_assignments_final) in a copy of the project with a data
   test on int_segment_assignments_final that always fails; its publish must be refused.
 Expected values come from the working databases and the files of the project (dbt_project.yml, the
@@ -46,8 +48,9 @@ from supplyseg.publish import (
     PublishRefused,
     ServingError,
     Version,
-    assess_impact,
+    _impact_summary,
     current_version,
+    impact_build_vars,
     list_versions,
     open_current,
     publish,
@@ -59,6 +62,7 @@ pytestmark = pytest.mark.e2e
 RUN_B = "publish-test-run-b"
 KILL_SEED = 18
 KILLS = 6
+IMPACT_MODELS = "int_segment_impact_assessed*"
 
 
 @dataclass(frozen=True)
@@ -100,8 +104,9 @@ def served(small_build: Build, tmp_path_factory: pytest.TempPathFactory) -> Serv
     holder = start_reader(serving, work, "holder", hold=True)
     try:
         time.sleep(3)  # both readers have read version 1 before the build starts
-        build_b = run_dbt(["build", *MARTS_LAYER], db_path=work_db_b, raw_path=small_build.data_dir, target="ci",
-                          target_path=work / "target_b", dbt_vars={"run_id": RUN_B}, check=False)
+        build_b = run_dbt(["build", *MARTS_LAYER, IMPACT_MODELS], db_path=work_db_b, raw_path=small_build.data_dir,
+                          target="ci", target_path=work / "target_b",
+                          dbt_vars={"run_id": RUN_B, **impact_build_vars(serving)}, check=False)
         assert build_b.ok, f"build B failed while readers read the published version:\n{build_b.output[-4000:]}"
         started = time.monotonic()
         version_2 = publish(work_db_b, serving, target_dir=work / "target_b", keep=0)
@@ -248,46 +253,83 @@ def test_publish_refuses_a_working_database_changed_after_its_build(served: Serv
     assert current_version(serving) is None
 
 
-def _assignments_file(path: Path, rows: list[tuple[str, str, str, int]]) -> Path:
-    with duckdb.connect(str(path)) as con:
-        con.execute("create schema marts")
-        con.execute("create table marts.fct_segment_assignments (grain varchar, entity_id varchar,"
-                    " final_segment_code varchar, final_service_tier integer)")
-        con.executemany("insert into marts.fct_segment_assignments values (?, ?, ?, ?)", rows)
-    return path
+def _impact_candidate(path: Path, rows: list[tuple[str, str, float, str]]) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(path))
+    con.execute("create schema marts")
+    con.execute("create table marts.fct_segment_impact_summary (grain varchar, measure varchar, measure_unit varchar,"
+                " measure_value double, current_published_run_id varchar)")
+    if rows:
+        con.executemany("insert into marts.fct_segment_impact_summary values (?, ?, 'entities', ?, ?)", rows)
+    return con
 
 
-def test_impact_assessment_counts_changes_per_grain(tmp_path: Path) -> None:
-    published = _assignments_file(tmp_path / "published.duckdb", [
-        ("product", "P1", "AX", 1), ("product", "P2", "BY", 2), ("product", "P3", "CZ", 3), ("product", "P5", "AY", 1),
-        ("customer", "C1", "AX", 1), ("customer", "C2", "AX", 1), ("customer", "C3", "BY", 2),
-    ])
-    candidate = _assignments_file(tmp_path / "candidate.duckdb", [
-        ("product", "P1", "AX", 2), ("product", "P2", "AY", 2), ("product", "P4", "CZ", 3), ("product", "P5", "BZ", 1),
-        ("customer", "C1", "BX", 2), ("customer", "C2", "AX", 1), ("customer", "C3", "BY", 2),
-    ])
-    summary = assess_impact(candidate, published)
-    by_grain = {grain.pop("grain"): grain for grain in summary["grains"]}
-    # Hand-counted: products P2 and P5 change segment, P1 only its tier, P4 is new, P3 exited;
-    # customer C1 changes segment and tier.
-    assert by_grain == {
-        "customer": {"candidate_entities": 3, "published_entities": 3, "new_entities": 0, "exited_entities": 0,
-                     "segment_changed_entities": 1, "service_tier_changed_entities": 1},
-        "product": {"candidate_entities": 4, "published_entities": 4, "new_entities": 1, "exited_entities": 1,
-                    "segment_changed_entities": 2, "service_tier_changed_entities": 1},
-    }
-    assert summary["segment_changed_entities"] == 3
-    assert assess_impact(candidate, None)["grains"] == []
+def test_impact_summary_is_read_from_the_candidate_marts(tmp_path: Path) -> None:
+    from supplyseg.publish import BuildInfo
+
+    previous = {"file": "v000004.duckdb", "run_id": "run-4"}
+    build = BuildInfo("run-5", "inv-5", "", "", "", (), (), impact_published_path="/s/versions/v000004.duckdb")
+    rows = [("customer", "entities_moved", 3.0, "run-4"), ("product", "entities_moved", 5.0, "run-4"),
+            ("product", "revenue_affected_rep_ccy", 1200.5, "run-4")]
+    with _impact_candidate(tmp_path / "candidate.duckdb", rows) as con:
+        summary = _impact_summary(con, build, previous)
+        assert summary["entities_moved"] == 8
+        assert summary["compared_with"] == "v000004.duckdb" and "note" not in summary
+        assert [(m["grain"], m["measure"], m["measure_value"]) for m in summary["measures"]] == [
+            (grain, measure, value) for grain, measure, value, _ in rows]
+        # Compared with another version than the one replaced (a publish in between): kept, with a note.
+        stale = _impact_summary(con, build, {"file": "v000005.duckdb", "run_id": "run-x"})
+        assert "not against v000005.duckdb" in stale["note"]
+        assert _impact_summary(con, build, None)["note"].startswith("first publish")
+    with _impact_candidate(tmp_path / "uncompared.duckdb", []) as con:
+        assert "not assessed" in _impact_summary(con, build, previous)["note"]
 
 
 def test_impact_summary_is_kept_with_the_version(served: Served) -> None:
     impact = served.version_2.impact
     assert impact["compared_with"] == served.version_1.file
-    candidate = _table(served.work_db_b, "marts.fct_segment_assignments")["grain"].value_counts().to_dict()
-    published = _table(served.build_a.db_path, "marts.fct_segment_assignments")["grain"].value_counts().to_dict()
-    assert {g["grain"]: g["candidate_entities"] for g in impact["grains"]} == candidate
-    assert {g["grain"]: g["published_entities"] for g in impact["grains"]} == published
+    assert impact["published_run_id"] == served.version_1.run_id
+    # Oracle: entities per grain whose final segment or service tier differs between run A and run B, or
+    # that are in one run only, from the two working databases.
+    columns = ["grain", "entity_id", "final_segment_code", "final_service_tier"]
+    a = _table(served.build_a.db_path, "marts.fct_segment_assignments")[columns]
+    b = _table(served.work_db_b, "marts.fct_segment_assignments")[columns]
+    both = a.merge(b, on=["grain", "entity_id"], how="outer", suffixes=("_a", "_b"), indicator=True)
+    moved = (both["_merge"] != "both") | (both["final_segment_code_a"] != both["final_segment_code_b"]) | (
+        both["final_service_tier_a"] != both["final_service_tier_b"])
+    expected = {grain: int(moved[both["grain"] == grain].sum()) for grain in sorted(both["grain"].unique())}
+    got = {m["grain"]: m["measure_value"] for m in impact["measures"] if m["measure"] == "entities_moved"}
+    assert got == expected
+    assert impact["entities_moved"] == sum(expected.values())
     assert current_version(served.serving).impact == impact
     with open_current(served.serving) as con:
-        stored = con.sql("select grain, segment_changed_entities from publish.impact_by_grain order by 1").fetchall()
-    assert stored == [(g["grain"], g["segment_changed_entities"]) for g in sorted(impact["grains"], key=lambda g: g["grain"])]
+        stored = con.sql("select grain, measure, measure_value, compared_with from publish.impact_by_grain"
+                         " order by 1, 2").fetchall()
+    assert stored == [(m["grain"], m["measure"], m["measure_value"], served.version_1.file)
+                      for m in sorted(impact["measures"], key=lambda m: (m["grain"], m["measure"]))]
+    listing = subprocess.run(
+        [sys.executable, "-m", "supplyseg.cli", "publish", "--list", "--serving-dir", str(served.serving)],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    assert f"{impact['entities_moved']:,} moved vs v000001" in listing
+
+
+def test_a_version_without_every_mart_is_not_compared_with(tmp_path: Path) -> None:
+    serving = tmp_path / "serving"
+    (serving / "versions").mkdir(parents=True)
+    marts = sorted(path.stem for path in (PROJECT_DIR / "models" / "marts").rglob("*.sql"))
+    with duckdb.connect(str(serving / "versions" / "v000001.duckdb")) as con:
+        con.execute("create schema marts")
+        for name in marts:
+            con.execute(f"create table marts.{name} (x integer)")
+    entry = {"version_id": "v000001", "file": "v000001.duckdb", "run_id": "r1", "model_version": "0.1.0",
+             "published_at": "", "build_started_at": "", "build_finished_at": "", "git_commit": None}
+    (serving / "current.json").write_text(json.dumps({"format": 1, "current": "v000001", "versions": [entry]}))
+    assert impact_build_vars(serving) == {
+        "impact_published_path": str((serving / "versions" / "v000001.duckdb").resolve()),
+        "impact_published_database": "published",
+    }
+    with duckdb.connect(str(serving / "versions" / "v000001.duckdb")) as con:
+        con.execute(f"drop table marts.{marts[0]}")
+    said: list[str] = []
+    assert impact_build_vars(serving, progress=said.append) == {}
+    assert marts[0] in said[0] and "older project version" in said[0]

@@ -88,3 +88,35 @@
             or {{ column_name }} > {{ max_count | int }}
         {%- endif %}
 {% endtest %}
+
+
+{#
+    lot_size_within_periods_of_demand: the lot (column) is below zero, or
+    above N periods of the row's mean demand (N = var
+    policy_sanity_max_lot_size_periods) once that limit is rounded up to
+    whole packs and is at least one pack: a lot that only the pack size
+    forces above N periods passes (is_lot_size_pack_forced on the item), a
+    lot that the EOQ or the policy's MOQ rule drives above it fails.
+#}
+{% test lot_size_within_periods_of_demand(model, column_name, demand_column, pack_size_column) %}
+    {{ config(severity=planning_sanity_severity()) }}
+    {%- set max_periods = sql_number_var('policy_sanity_max_lot_size_periods') %}
+    with
+
+    limited as (
+        select
+            *,
+            greatest(
+                ceil(round({{ max_periods }} * coalesce({{ demand_column }}, 0) / {{ pack_size_column }}, 9))
+                * {{ pack_size_column }},
+                {{ pack_size_column }}
+            ) as sanity_limit_quantity
+        from {{ model }}
+    )
+
+    select *
+    from limited
+    where
+        {{ column_name }} < 0
+        or {{ column_name }} > sanity_limit_quantity * (1 + 1e-9)
+{% endtest %}

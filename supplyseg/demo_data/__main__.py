@@ -21,6 +21,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", required=True, help="output folder (ground truth goes to OUT/_truth)")
     parser.add_argument("--format", dest="fmt", choices=list(FORMATS), default="parquet")
     parser.add_argument("--profile", choices=list(PROFILES), default="full")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines, only the summary")
     return parser.parse_args(argv)
 
 
@@ -40,9 +41,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.perf_counter()
     try:
-        summary = generate(args.scale, args.seed, args.out, fmt=args.fmt, profile=args.profile)
+        summary = generate(args.scale, args.seed, args.out, fmt=args.fmt, profile=args.profile,
+                           progress=None if args.quiet else lambda message: print(message, flush=True))
     except (ValueError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {exc}; nothing usable was written to {args.out} (check the folder and the arguments,"
+              " `--help` lists them)", file=sys.stderr)
         return 2
     print(format_summary(summary, time.perf_counter() - started))
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
@@ -28,6 +28,11 @@ OPTIONAL_ENTITIES: tuple[str, ...] = (
 TRUTH_DIR = "_truth"
 STOCKOUT_TRUTH = "stockout_true_demand"
 Columns = dict[str, np.ndarray]
+Progress = Callable[[str], None]
+
+
+def _silent(message: str) -> None:
+    """The default progress callback: says nothing."""
 
 
 def _check_arguments(scale: str, seed: int, fmt: str, profile: str) -> None:
@@ -164,8 +169,11 @@ def _truth_columns(world: World) -> dict[str, Columns]:
 
 
 def _stream_months(world: World, seed: int, rates: dict[str, float], out: Path, fmt: str,
-                   entities: tuple[str, ...]) -> tuple[dict[str, int], dict[str, int], int]:
-    """Generate and append every month; returns (rows per entity, rows per defect, base lines)."""
+                   entities: tuple[str, ...], progress: Progress = _silent) -> tuple[dict[str, int], dict[str, int], int]:
+    """Generate and append every month; returns (rows per entity, rows per defect, base lines).
+
+    ``progress`` gets a line about every tenth of the months (and the last one).
+    """
     prof = world.profile
     names = [e for e in ("order_lines", "deliveries", "inventory_snapshots", "forecasts") if e in entities]
     out_sinks = {e: sinks.TableSink(out / f"{e}.{fmt}", _schema(e, prof), fmt) for e in names}
@@ -180,6 +188,7 @@ def _stream_months(world: World, seed: int, rates: dict[str, float], out: Path, 
     next_delivery = [1]
     defect_counts = {name: 0 for name in rates}
     base_lines = 0
+    reported_tenth = 0
     for month in range(prof.n_months):
         lines, stockout = month_lines(world, month, stream_rng(seed, "lines", month), next_order,
                                       stream_rng(seed, "stockouts", month) if with_stock else None)
@@ -199,6 +208,11 @@ def _stream_months(world: World, seed: int, rates: dict[str, float], out: Path, 
             stockout_sink.write(_stockout_columns(world, month, stockout))
         if "forecasts" in out_sinks:
             out_sinks["forecasts"].write(logistics.forecasts(world, month, stream_rng(seed, "forecasts", month)))
+        tenth = (month + 1) * 10 // prof.n_months
+        if tenth > reported_tenth or month + 1 == prof.n_months:
+            reported_tenth = tenth
+            progress(f"  months {month + 1}/{prof.n_months} ({(month + 1) / prof.n_months:.0%}):"
+                     f" {base_lines:,} order lines so far ({', '.join(names)})")
     counts = {e: sink.close() for e, sink in out_sinks.items()}
     defect_sink.close()
     if with_stock:
@@ -220,8 +234,11 @@ def _stockout_columns(world: World, month: int, stockout: StockoutMonth) -> Colu
 
 
 def generate(scale: str, seed: int, out_dir: str | Path, fmt: str = "parquet", profile: str = "full",
-             defect_rates: Mapping[str, float] | None = None) -> dict[str, Any]:
+             defect_rates: Mapping[str, float] | None = None, progress: Progress | None = None) -> dict[str, Any]:
     """Write the demo dataset to out_dir and its ground truth to out_dir/_truth; return the summary.
+
+    ``progress`` receives one line per step (the master tables, about every tenth of the months of
+    order lines and the files streamed with them, the truth files); silent by default.
 
     The summary (also written to ``_truth/summary.json``) holds scale, seed, profile, format,
     history window, rows per file, rows per truth file, defects per type, base order lines and
@@ -230,6 +247,8 @@ def generate(scale: str, seed: int, out_dir: str | Path, fmt: str = "parquet", p
     _check_arguments(scale, seed, fmt, profile)
     rates = resolve_defect_rates(defect_rates)
     out = Path(out_dir)
+    progress = progress or _silent
+    progress(f"Demo data: building the world (scale {scale}, seed {seed}, profile {profile}) ...")
     world = build_world(scale, int(seed), profile)
     entities = _entity_files(world.profile)
     _prepare_out_dir(out)
@@ -238,7 +257,9 @@ def generate(scale: str, seed: int, out_dir: str | Path, fmt: str = "parquet", p
     for entity, columns in _master_columns(world).items():
         if entity in entities:
             files[entity] = sinks.write_table(out / f"{entity}.{fmt}", columns, _schema(entity, world.profile), fmt)
-    streamed, defect_counts, base_lines = _stream_months(world, int(seed), rates, out, fmt, entities)
+            progress(f"  {entity}.{fmt}: {files[entity]:,} rows")
+    progress(f"  order lines, month by month ({world.profile.n_months} months) ...")
+    streamed, defect_counts, base_lines = _stream_months(world, int(seed), rates, out, fmt, entities, progress)
     truth_files = {"order_line_defects": sum(defect_counts.values())}
     if STOCKOUT_TRUTH in streamed:
         truth_files[STOCKOUT_TRUTH] = streamed.pop(STOCKOUT_TRUTH)
@@ -260,4 +281,5 @@ def generate(scale: str, seed: int, out_dir: str | Path, fmt: str = "parquet", p
         "defect_rates": rates,
     }
     (out / TRUTH_DIR / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    progress(f"  ground truth: {len(truth_files)} files in {out / TRUTH_DIR}")
     return {**summary, "out_dir": str(out)}

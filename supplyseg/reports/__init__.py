@@ -1,1 +1,1 @@
-"""Reports that read a finished build (a DuckDB file) and print what they measure."""
+"""Reports: pattern_accuracy reads a finished build (a DuckDB file); monitoring writes the HTML report of a published version."""

@@ -67,8 +67,10 @@ def eoq(order_cost: float, annual_demand: float, annual_holding_cost: float) -> 
     return math.sqrt(2 * order_cost * annual_demand / annual_holding_cost)
 
 
-def lot_size(eoq_quantity: float, moq_quantity: float, pack_size: float) -> float:
-    return math.ceil(round(max(eoq_quantity, moq_quantity) / pack_size, 9)) * pack_size
+def lot_size(eoq_quantity: float, moq_quantity: float, pack_size: float, coverage_cap: float = math.inf) -> float:
+    """The EOQ capped at coverage_cap units (var policy_max_lot_coverage_periods x demand), or the MOQ if larger,
+    rounded up to whole packs."""
+    return math.ceil(round(max(min(eoq_quantity, coverage_cap), moq_quantity) / pack_size, 9)) * pack_size
 
 
 # --- Demand and lead time of items, from the raw files (docs/policies.md) -----------------------------------

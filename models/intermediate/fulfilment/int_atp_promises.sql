@@ -1,7 +1,8 @@
 {#
     One row per customer (segment_customer_id, the entity customer segments
     are computed for) and product with order lines in the analysis window:
-    the ATP lead time promised and its basis. Doc block atp_promise.
+    the ATP lead time promised and its basis, and the pick and transport
+    priority of the policy. Doc block atp_promise.
 #}
 with
 
@@ -20,6 +21,8 @@ pairs as (
         stocking_strategy,
         atp_lead_time_days,
         product_lead_time_days,
+        pick_priority,
+        transport_priority,
         sum(order_line_count) as order_line_count
     from customer_products
     group by
@@ -31,7 +34,9 @@ pairs as (
         policy_version,
         stocking_strategy,
         atp_lead_time_days,
-        product_lead_time_days
+        product_lead_time_days,
+        pick_priority,
+        transport_priority
 ),
 
 final as (
@@ -45,6 +50,8 @@ final as (
         stocking_strategy,
         atp_lead_time_days as policy_atp_lead_time_days,
         product_lead_time_days,
+        pick_priority,
+        transport_priority,
         order_line_count,
         case
             when policy_id is null then null

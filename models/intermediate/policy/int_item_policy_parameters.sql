@@ -2,7 +2,10 @@
     The stocking parameters of every item (product x plant with sales in the
     analysis window): safety stock, reorder point, order-up-to level, EOQ,
     MOQ, pack and lot size, and the average stock the policy implies (doc
-    blocks policy_safety_stock and policy_lot_size). The normal formula and
+    blocks policy_safety_stock and policy_lot_size), and whether one pack
+    alone is more than the sanity limit of var policy_sanity_max_lot_size_periods
+    periods of demand (is_lot_size_pack_forced, doc block
+    planning_sanity_checks). The normal formula and
     EOQ come from the macros of macros/policy/policy_formulas.sql; the
     quantiles of the count and empirical methods from the Python model
     int_item_demand_quantiles (scipy). One row per item.
@@ -10,6 +13,8 @@
 {%- set provisional_cv = sql_number_var('new_item_provisional_cv') -%}
 {%- set order_cost = sql_number_var('policy_order_cost_rep_ccy') -%}
 {%- set holding_rate = sql_number_var('policy_annual_holding_cost_rate') -%}
+{%- set max_cover_periods = sql_number_var('policy_max_lot_coverage_periods') -%}
+{%- set sanity_lot_periods = sql_number_var('policy_sanity_max_lot_size_periods') -%}
 with
 
 inputs as (
@@ -126,7 +131,13 @@ final as (
         case
             when method_used = 'no_stock' then 0 else lead_time_demand_mean + safety_stock_quantity
         end as reorder_point_quantity,
-        {{ lot_size('eoq_quantity', 'moq_quantity', 'pack_size_quantity') }} as lot_size_quantity
+        {{ max_cover_periods }} * demand_per_period_mean as lot_coverage_cap_quantity,
+        {{ lot_size(
+            'case when eoq_quantity is not null then least(eoq_quantity, '
+            ~ max_cover_periods ~ ' * demand_per_period_mean) end',
+            'moq_quantity', 'pack_size_quantity') }} as lot_size_quantity,
+        method_used <> 'no_stock'
+        and pack_size_quantity > {{ sanity_lot_periods }} * demand_per_period_mean as is_lot_size_pack_forced
     from stock_levels
 )
 

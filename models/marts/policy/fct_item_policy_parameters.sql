@@ -50,6 +50,8 @@ final as (
         moq_quantity,
         pack_size_quantity,
         lot_size_quantity,
+        lot_coverage_cap_quantity,
+        is_lot_size_pack_forced,
         unit_cost_rep_ccy,
         unit_value_rep_ccy,
         unit_value_source,

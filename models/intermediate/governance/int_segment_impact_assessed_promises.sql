@@ -1,0 +1,22 @@
+{#
+    The fulfilment changes per customer (segment_customer_id) and product
+    that publishing this build (the candidate) instead of the published build
+    would bring: the ATP lead-time promise and the pick and transport
+    priority, old and new (macro segment_impact_customer_promises; doc block
+    segment_impact_policies). Published build as in
+    int_segment_impact_assessed; without it the model is empty (this build
+    compared with itself, no row kept). A table.
+#}
+{{ config(materialized='table') }}
+-- depends_on: {{ ref('fct_atp_promises') }}
+{%- set candidate = ref('fct_atp_promises') -%}
+{%- set published_database = validated_var('impact_published_database') %}
+{%- if published_database is not none %}
+    {{ segment_impact_customer_promises(
+        candidate.database, candidate.schema, published_database, validated_var('impact_published_schema')) }}
+{%- else %}
+    select * from (
+        {{ segment_impact_customer_promises(candidate.database, candidate.schema, candidate.database, candidate.schema) }}
+    ) as no_published_build
+    where false
+{%- endif %}
