@@ -20,7 +20,7 @@ from supplyseg.policy.simulation import (
     simulate,
     whole_periods,
 )
-from tests_py.reference.policy_simulation import ItemPolicy, replay_item
+from reference.policy_simulation import ItemPolicy, replay_item
 
 NAN = float("nan")
 

@@ -52,6 +52,7 @@ PARAMETER_COLUMNS = (
     "safety_stock_method",
 )
 NOT_STOCKED_METHOD = "no_stock"
+PROGRESS_ABOVE_ITEM_PERIODS = 5_000_000  # report every tenth of the periods above this many item-periods
 
 
 def whole_periods(periods: npt.ArrayLike, minimum: int) -> IntArray:
@@ -159,8 +160,9 @@ def simulate(
     ordered = np.zeros((items, periods), dtype=np.float64)
     demand_zeroed = np.where(active, matrix, 0.0)
     step = max(periods // 10, 1)
+    chatty = progress is not None and items * periods >= PROGRESS_ABOVE_ITEM_PERIODS
     for t in range(periods):
-        if progress is not None and (t % step == 0 or t == periods - 1):
+        if chatty and progress is not None and (t % step == 0 or t == periods - 1):
             progress(f"    period {t + 1}/{periods} ({items:,} items)")
         starting = (first_period == t) & stocked
         net[starting] = policy.order_up_to[starting]
