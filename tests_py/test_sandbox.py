@@ -180,6 +180,7 @@ def sandbox_run(small_published: Published, tmp_path_factory: pytest.TempPathFac
     customer, segment = small_published.build.query(
         "select entity_id, final_segment_code from marts.fct_segment_assignments"
         f" where grain = 'customer' and override_id is null and final_segment_code <> '{OVERRIDE_SEGMENT}'"
+        " and entity_id not in (select entity_id from config.segment_overrides where grain = 'customer')"
         " order by entity_id limit 1"
     ).iloc[0]
     with open(folder / "seeds" / "governance" / "segment_overrides.csv", "a") as handle:
