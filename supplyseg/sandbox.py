@@ -387,7 +387,8 @@ def build_sandbox(
         f"Sandbox {name}: building into {folder / DATABASE_FILE}\n"
         f"  seeds changed against production: {', '.join(Path(p).stem for p in changed) or 'none'}\n"
         f"  raw data: {raw}\n"
-        f"  compared with production version {version.version_id} (run {version.run_id}): {version_path}"
+        f"  compared with production version {version.version_id} (run {version.run_id}): {version_path}\n"
+        + ("  dbt build running ..." if stream else "  dbt build running (a few minutes; --verbose shows dbt's progress) ...")
     )
     started = _now()
     result = run_dbt(

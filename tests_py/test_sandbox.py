@@ -33,6 +33,7 @@ RAISED_POLICY = "POL-BX"
 RAISED_LEVEL = "0.995"
 CHANNEL_A_LIMIT = 0.50
 OVERRIDE_SEGMENT = "AX"
+SUMMARY_MART = PROJECT_DIR / "models" / "marts" / "governance" / "fct_segment_impact_summary.sql"
 CODE_FOLDERS = ("models", "macros", "tests", "snapshots", "analyses", "python_models", "seeds")
 
 
@@ -245,6 +246,20 @@ def test_sandbox_impact_is_assessed_against_production(sandbox_run: SandboxRun) 
     assert set(notices["published_segment_code"]) == {sandbox_run.production_customer_segment}
     assert set(notices["candidate_segment_code"]) == {OVERRIDE_SEGMENT} and len(notices) >= 1
     assert f"Impact against production version {sandbox_run.published.version_id}" in sandbox_run.output
+    if SUMMARY_MART.exists():
+        # The project has the impact summary mart (issue 18 with the policy impact): the CLI prints it.
+        summary = _sandbox_query(sandbox_run, "select * from marts.fct_segment_impact_summary")
+        changed_items = summary[(summary["grain"] == "item") & (summary["measure"] == "policy_changed_items")]
+        raised = sandbox_run.published.build.query(
+            f"select count(*) as n from marts.fct_item_policy_parameters where policy_id = '{RAISED_POLICY}'")
+        assert changed_items["measure_value"].tolist() == [raised["n"].iloc[0]]
+        assert "policy_changed_items" in sandbox_run.output
+    else:
+        # Without it the CLI counts int_segment_impact_assessed per grain and kind of change.
+        counted = changed.groupby("grain").size().to_dict()
+        for grain, entities in counted.items():
+            assert any(line.split()[:1] == [grain] and f" {entities} " in line
+                       for line in sandbox_run.output.splitlines()), (grain, entities)
     assert "channel" in sandbox_run.output and "customer" in sandbox_run.output
 
 
