@@ -18,6 +18,9 @@
         when every test passed, then the monitoring report.
     python -m supplyseg.cli report [--serving-dir build/serving] [--version v000007]
         write the monitoring report of a published version (default: the current one).
+    python -m supplyseg.cli sandbox create|list|build|simulate|delete [NAME]
+        a planner's sandbox: copies of the configuration seeds, built into its own database and
+        compared with production's published version, with the policy what-if (docs/sandboxes.md).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import yaml
 
 from supplyseg.dbt_runner import PROJECT_DIR, run_dbt
 from supplyseg.publish import (
@@ -342,8 +346,102 @@ def main(argv: list[str] | None = None) -> int:
                                help=f"serving folder (default: env {SERVING_DIR_ENV} or build/serving)")
     report_parser.add_argument("--version", default=None, help="version id, e.g. v000003 (default: the current one)")
     report_parser.set_defaults(handler=command_report)
+    _add_sandbox_commands(commands)
     args = parser.parse_args(argv)
     return args.handler(args)
+
+
+# ---------------------------------------------------------------------------------------------------
+# supplyseg sandbox ... (docs/sandboxes.md)
+
+
+def command_sandbox(args: argparse.Namespace) -> int:
+    from supplyseg.sandbox import SandboxError
+
+    try:
+        return _run_sandbox_command(args)
+    except SandboxError as error:
+        print(f"sandbox {args.sandbox_command}: {error}", file=sys.stderr)
+        return 2
+
+
+def _run_sandbox_command(args: argparse.Namespace) -> int:
+    from supplyseg import sandbox as sb
+    from supplyseg.policy.simulation import format_segment_table
+
+    name = getattr(args, "name", None)
+    if args.sandbox_command == "create":
+        folder = sb.create_sandbox(name, root=args.root)
+        print(f"Sandbox {name} created in {folder}. Edit these copies, then `supplyseg sandbox build {name}`:")
+        for seed in sb.EDITABLE_SEEDS:
+            print(f"  {folder / 'seeds' / seed.path}\n      {seed.changes}")
+        return 0
+    if args.sandbox_command == "list":
+        print(f"Sandboxes in {sb.sandbox_root(args.root)}:")
+        print(sb.format_sandboxes(sb.list_sandboxes(args.root)))
+        return 0
+    if args.sandbox_command == "delete":
+        folder = sb.delete_sandbox(name, root=args.root)
+        print(f"Deleted sandbox {name} ({folder}).")
+        return 0
+    if args.sandbox_command == "build":
+        try:
+            extra_vars = dict(yaml.safe_load(args.vars) or {}) if args.vars else {}
+        except (yaml.YAMLError, TypeError, ValueError) as error:
+            raise sb.SandboxError(f"--vars {args.vars!r} is not a YAML mapping such as '{{segment_mode: static}}':"
+                                  f" {error}") from None
+        if args.periods is not None:
+            extra_vars["policy_simulation_periods"] = args.periods
+        built = sb.build_sandbox(
+            name, root=args.root, serving_dir=args.serving_dir, raw_path=args.raw_path,
+            dbt_vars=extra_vars, stream=args.verbose,
+        )
+        print(f"Sandbox {name} built: {built.database}")
+        for difference in built.raw_data_differences:
+            print(f"WARNING: the sandbox read other raw data than production: {difference}", file=sys.stderr)
+        print(f"Impact against production version {built.production_version.version_id}"
+              f" (run {built.production_version.run_id}):")
+        print(sb.format_frame(sb.impact_summary(built.database)))
+        if args.skip_simulation:
+            return 0
+    what_if = sb.simulate_sandbox(name, root=args.root, serving_dir=args.serving_dir, backorders=args.backorders)
+    mode = "backorders" if args.backorders else "lost sales"
+    print(f"Policy what-if over the last {what_if.periods} periods ({mode}), sandbox vs production:")
+    print(format_segment_table(what_if.by_segment))
+    print(f"Written to {what_if.csv_path} and table what_if.policy_simulation_by_segment of {name}'s database.")
+    return 0
+
+
+def _add_sandbox_commands(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("sandbox", help="planner sandboxes: create, build, compare, simulate (docs/sandboxes.md)")
+    actions = parser.add_subparsers(dest="sandbox_command", required=True)
+
+    def add(action: str, help_text: str, named: bool = True) -> argparse.ArgumentParser:
+        sub = actions.add_parser(action, help=help_text)
+        if named:
+            sub.add_argument("name", help="sandbox name: letters, digits, _ and -")
+        sub.add_argument("--root", default=None, help="folder of the sandboxes (default: env SUPPLYSEG_SANDBOX_DIR"
+                         " or build/sandboxes)")
+        sub.set_defaults(handler=command_sandbox)
+        return sub
+
+    add("create", "copy production's editable configuration seeds into a new sandbox")
+    add("list", "the sandboxes, their changed seeds and last build", named=False)
+    add("delete", "delete a sandbox (its folder, seeds and database)")
+    build = add("build", "dbt build into the sandbox's database; print the impact and the policy what-if")
+    simulate = add("simulate", "the policy what-if: replay demand against sandbox and production parameters")
+    for sub in (build, simulate):
+        sub.add_argument("--serving-dir", default=None,
+                         help=f"production's serving folder (default: env {SERVING_DIR_ENV} or build/serving)")
+        sub.add_argument("--backorders", action="store_true",
+                         help="unfilled demand waits for later receipts (default: lost sales)")
+    build.add_argument("--raw-path", default=None,
+                       help="raw input folder (default: the folder production's published build read)")
+    build.add_argument("--periods", type=int, default=None,
+                       help="periods the what-if replays (var policy_simulation_periods, validated by the build)")
+    build.add_argument("--vars", default=None, help="further dbt vars as YAML, e.g. '{segment_mode: static}'")
+    build.add_argument("--skip-simulation", action="store_true", help="build and show the impact only")
+    build.add_argument("--verbose", action="store_true", help="show dbt's progress while it builds")
 
 
 if __name__ == "__main__":

@@ -48,12 +48,17 @@ def run_dbt(
     target_path: Path | str | None = None,
     check: bool = True,
     stream: bool = False,
+    project_dir: Path | str | None = None,
+    log_path: Path | str | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> DbtResult:
     """Run ``dbt <command>`` in the project directory.
 
     ``db_path`` sets the DuckDB file (env SUPPLYSEG_DB_PATH), ``raw_path`` the
     input folder (var raw_path), ``dbt_vars`` any other vars. With ``check``
-    a failing command raises RuntimeError carrying dbt's output.
+    a failing command raises RuntimeError carrying dbt's output. ``project_dir`` runs another
+    dbt_project.yml (a sandbox's generated one) with this project's profiles.yml; ``log_path`` moves
+    dbt's logs; ``extra_env`` adds environment variables (the sandbox target reads its own).
     """
     merged_vars = dict(dbt_vars or {})
     if raw_path is not None:
@@ -63,7 +68,12 @@ def run_dbt(
         args += ["--vars", json.dumps(merged_vars)]
     if target_path is not None:
         args += ["--target-path", str(target_path)]
+    if project_dir is not None:
+        args += ["--project-dir", str(Path(project_dir).resolve()), "--profiles-dir", str(PROJECT_DIR)]
+    if log_path is not None:
+        args += ["--log-path", str(log_path)]
     env = dict(os.environ)
+    env.update(extra_env or {})
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
     if db_path is not None:
         Path(db_path).parent.mkdir(parents=True, exist_ok=True)
