@@ -105,6 +105,7 @@ impact_published_path: {type: text, pattern: '[A-Za-z0-9_./ :~-]+', nullable: tr
 impact_published_database: {type: text, pattern: '[A-Za-z_][A-Za-z0-9_]{0,62}', nullable: true}
 impact_published_schema: {type: text, pattern: '[A-Za-z_][A-Za-z0-9_]{0,62}'}
 segment_change_notice_days: {type: integer, min: 0, max: 365}
+disruption_comparison_days: {type: integer, min: 0, max: 3650}
 # --- end of var specs ---
 {%- endset -%}
     {{ return(fromyaml(specs_yaml)) }}

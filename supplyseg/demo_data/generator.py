@@ -10,7 +10,7 @@ import numpy as np
 
 from . import demand as demand_mod
 from . import behaviour as behaviour_mod
-from . import logistics, masters, sinks
+from . import logistics, masters, planted_disruption, sinks
 from .config import FORMATS, PROFILES, SCALES, Profile, resolve_defect_rates, stream_rng
 from .defects import DefectState, inject_defects
 from .orders import month_lines
@@ -185,8 +185,8 @@ def _stream_months(world: World, seed: int, rates: dict[str, float], out: Path, 
                                       stream_rng(seed, "stockouts", month) if with_stock else None)
         base_lines += len(lines)
         if "deliveries" in out_sinks:
-            out_sinks["deliveries"].write(
-                logistics.deliveries(world, lines, stream_rng(seed, "deliveries", month), next_delivery))
+            out_sinks["deliveries"].write(planted_disruption.disrupt(world, seed, month, lines, out / TRUTH_DIR,
+                logistics.deliveries(world, lines, stream_rng(seed, "deliveries", month), next_delivery)))
         rows, records = inject_defects(world, lines, rates, stream_rng(seed, "defects", month), state)
         out_sinks["order_lines"].write(rows)
         defect_sink.write(records)
