@@ -13,10 +13,6 @@ windowed_lines as (
     select * from {{ ref('int_disruption_lines_windowed') }}
 ),
 
-windows as (
-    select * from {{ ref('int_disruption_windows') }}
-),
-
 assignments as (
     select * from {{ ref('int_segment_assignments_final') }}
     where grain in ('customer', 'product')
@@ -63,6 +59,20 @@ scopes as (
     select 'unaffected' as scope
 ),
 
+windows as (
+    select
+        'before' as window_name,
+        1 as window_order
+    union all
+    select
+        'during' as window_name,
+        2 as window_order
+    union all
+    select
+        'after' as window_name,
+        3 as window_order
+),
+
 grid as (
     -- Every window of every hit segment and scope, so an empty window shows as 0 lines.
     select
@@ -71,14 +81,10 @@ grid as (
         hit_segments.segment_code,
         scopes.scope,
         windows.window_name,
-        windows.window_order,
-        windows.window_start_date,
-        windows.window_end_date,
-        windows.window_days
+        windows.window_order
     from hit_segments
     cross join scopes
-    inner join windows
-        on hit_segments.event_id = windows.event_id
+    cross join windows
 ),
 
 final as (
@@ -89,9 +95,6 @@ final as (
         grid.scope,
         grid.window_name,
         grid.window_order,
-        grid.window_start_date,
-        grid.window_end_date,
-        grid.window_days,
         coalesce(segment_lines.line_count, 0) as line_count,
         coalesce(segment_lines.delivered_line_count, 0) as delivered_line_count,
         coalesce(segment_lines.on_time_base_line_count, 0) as on_time_base_line_count,
