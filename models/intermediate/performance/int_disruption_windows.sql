@@ -2,12 +2,18 @@
     One row per disruption event of seed disruption_events and window: the
     event itself (during) and the windows just before and just after it, each
     var disruption_comparison_days long (0: as long as the event, so the three
-    windows have equal length). Doc block disruption_postmortems.
+    windows have equal length), and whether the window is over by the run's
+    reference date (a window still running has fewer lines). Doc block
+    disruption_postmortems.
 #}
 with
 
 events as (
     select * from {{ ref('disruption_events') }}
+),
+
+reference as (
+    select reference_date from {{ ref('int_reference_date') }}
 ),
 
 lengths as (
@@ -67,10 +73,12 @@ final as (
         windows.window_order,
         windows.window_start_date,
         windows.window_end_date,
-        {{ dbt.datediff('windows.window_start_date', 'windows.window_end_date', 'day') }} + 1 as window_days
+        {{ dbt.datediff('windows.window_start_date', 'windows.window_end_date', 'day') }} + 1 as window_days,
+        windows.window_end_date <= reference.reference_date as is_window_complete
     from windows
     inner join lengths
         on windows.event_id = lengths.event_id
+    cross join reference
 )
 
 select * from final
