@@ -272,6 +272,7 @@ FAIRNESS_CASES = [
     ("segmentation/segmentation_weights.csv", "customer,owner_gender,0.0", "score dimension"),
     ("governance/segment_guardrails.csv", "GR-999,customer,owner_age_band,true,3,Never", "guardrail rule input"),
     ("segmentation/cluster_features.csv", None, "clustering feature"),
+    ("segmentation/cluster_segment_rules.csv", "customer,women_owned,1,Never", "cluster rule input"),
 ]
 
 
@@ -291,7 +292,7 @@ def test_a_protected_attribute_used_for_segmentation_stops_the_build(small_build
         values[names.index(column)] = "owner_ethnicity"
         row = ",".join(values)
     seed_path.write_text(text.rstrip("\n") + "\n" + row + "\n")
-    attribute = next(name for name in ("owner_gender", "owner_age", "owner_ethnicity") if name in row)
+    attribute = next(name for name in ("owner_gender", "owner_age", "owner_ethnicity", "women_owned") if name in row)
     result = dbt_on_copy(["build", "--select", "int_reference_date"], project, tmp_path / "fair.duckdb",
                          small_build.data_dir, tmp_path)
     assert not result.ok

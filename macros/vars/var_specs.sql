@@ -108,6 +108,7 @@ segment_change_notice_days: {type: integer, min: 0, max: 365}
 resegmentation_cron: {type: text, pattern: '[0-9*,/-]+( [0-9*,/-]+){4}'}
 policy_max_lot_coverage_periods: {type: number, above: 0, max: 1000}
 policy_simulation_periods: {type: integer, min: 1, max: 520}
+disruption_comparison_days: {type: integer, min: 0, max: 3650}
 # --- end of var specs ---
 {%- endset -%}
     {{ return(fromyaml(specs_yaml)) }}

@@ -10,7 +10,7 @@ import numpy as np
 
 from . import demand as demand_mod
 from . import behaviour as behaviour_mod
-from . import logistics, masters, planted_experiment, sinks
+from . import logistics, masters, planted_disruption, planted_experiment, sinks
 from .config import FORMATS, PROFILES, SCALES, Profile, resolve_defect_rates, stream_rng
 from .defects import DefectState, inject_defects
 from .orders import month_lines
@@ -196,6 +196,8 @@ def _stream_months(world: World, seed: int, rates: dict[str, float], out: Path, 
         if "deliveries" in out_sinks:
             delivered = logistics.deliveries(world, lines, stream_rng(seed, "deliveries", month), next_delivery)
             delivered = planted_experiment.plant_policy_effect(world, seed, month, lines, delivered)
+            # A disruption overrides the policy effect: a disrupted plant's lines are late whatever the policy.
+            delivered = planted_disruption.disrupt(world, seed, month, lines, out / TRUTH_DIR, delivered)
             out_sinks["deliveries"].write(delivered)
         rows, records = inject_defects(world, lines, rates, stream_rng(seed, "defects", month), state)
         out_sinks["order_lines"].write(rows)
