@@ -48,7 +48,7 @@ policy_transitions as (
         segment_customer_id,
         1 as sort_group,
         'promise' as change_group,
-        'ATP promise ' as label,
+        'ATP promise ' as label_text,
         ' days' as unit_text,
         cast(published_promised_lead_time_days as varchar) as old_value,
         cast(candidate_promised_lead_time_days as varchar) as new_value
@@ -59,7 +59,7 @@ policy_transitions as (
         segment_customer_id,
         2 as sort_group,
         'priority' as change_group,
-        'pick priority ' as label,
+        'pick priority ' as label_text,
         '' as unit_text,
         cast(published_pick_priority as varchar) as old_value,
         cast(candidate_pick_priority as varchar) as new_value
@@ -70,7 +70,7 @@ policy_transitions as (
         segment_customer_id,
         3 as sort_group,
         'priority' as change_group,
-        'transport priority ' as label,
+        'transport priority ' as label_text,
         '' as unit_text,
         cast(published_transport_priority as varchar) as old_value,
         cast(candidate_transport_priority as varchar) as new_value
@@ -85,11 +85,11 @@ transitions as (
         change_group,
         old_value,
         new_value,
-        label || coalesce(old_value, 'none') || unit_text || ' becomes '
+        label_text || coalesce(old_value, 'none') || unit_text || ' becomes '
         || coalesce(new_value, 'none') || unit_text
         || ' (' || count(*) || case when count(*) = 1 then ' product)' else ' products)' end as transition_text
     from policy_transitions
-    group by segment_customer_id, sort_group, change_group, label, unit_text, old_value, new_value
+    group by segment_customer_id, sort_group, change_group, label_text, unit_text, old_value, new_value
 ),
 
 customer_policy_changes as (
