@@ -10,6 +10,8 @@ database or mart stops the command with a message naming it.
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 from pathlib import Path
 
 import duckdb
@@ -119,3 +121,43 @@ def test_missing_mart_is_named(tmp_path: Path) -> None:
     assert "marts.erp_material_master" in message and "marts.erp_condition_records" in message
     assert "marts.erp_customer_master" not in message
     assert not (tmp_path / "out").exists()
+
+
+# --- Lineage back to the raw files (doc block erp_exports) -----------------------------------
+
+
+def erp_exports_doc() -> str:
+    text = (PROJECT_DIR / "docs" / "policies_fulfilment.md").read_text()
+    start = text.index("{% docs erp_exports %}")
+    return text[start:text.index("{% enddocs %}", start)]
+
+
+def upstream(manifest: dict, node: str) -> set[str]:
+    seen: set[str] = set()
+    todo = [node]
+    while todo:
+        for parent in manifest["parent_map"].get(todo.pop(), []):
+            if parent not in seen:
+                seen.add(parent)
+                todo.append(parent)
+    return seen
+
+
+def test_docs_show_each_exports_lineage_back_to_the_raw_files(small_build) -> None:
+    """Every raw file an export depends on (dbt's manifest) is named in bold in the doc block, and every model on
+    the export's documented path is really upstream of it."""
+    manifest = json.loads((small_build.db_path.parent / "target" / "manifest.json").read_text())
+    doc = erp_exports_doc()
+    named_files = set(re.findall(r"\*\*([a-z_]+)\*\*", doc))
+    lines = doc.split("\n- ")
+    for export in EXPORTS:
+        node = f"model.supply_segmentation.{export.mart}"
+        parents = upstream(manifest, node)
+        sources = {manifest["sources"][uid]["name"] for uid in parents if uid.startswith("source.")}
+        assert len(sources) > 3, export.mart
+        assert sources <= named_files, (export.mart, sources - named_files)
+        path = next(line for line in lines if line.startswith(f"`{export.mart}` <-"))
+        models = set(re.findall(r"`((?:stg|int)_[a-z_]+)`", path))
+        assert models, export.mart
+        parent_names = {uid.split(".")[-1] for uid in parents}
+        assert models <= parent_names, (export.mart, models - parent_names)

@@ -4,7 +4,11 @@ Expected values are worked out here, never read back from the model under test:
 
 - the impact assessment between two builds that differ only in the weights seed lists exactly the
   entities whose final assignment (segment code or service tier) differs between the two builds'
-  ``fct_segment_assignments``, compared here with pandas;
+  ``fct_segment_assignments``, compared here with pandas, and the policy changes that follow (items whose
+  parameters differ in ``fct_item_policy_parameters``, promises in ``fct_atp_promises``) with the
+  working-capital delta worked out from the two marts;
+- between two builds that differ only in one policy's target service level, the impact lists exactly the
+  items whose safety stock changed and a positive working-capital delta;
 - which disputes of a hand-written governance file are overdue follows from their dates, the reference
   date of the small dataset and var dispute_sla_days (pandas); the accepted one is published as an
   override in the next build, and the build without the file has no such override;
@@ -133,6 +137,163 @@ def test_change_notifications_name_old_and_new_assignment_for_each_affected_cust
             assert f"service tier {row.final_service_tier_before} becomes {row.final_service_tier_after}" in row.message
         assert row.final_segment_code_after in row.message
         assert "{" not in row.message
+
+
+ITEM_KEY = ["product_id", "plant_id"]
+PAIR_KEY = ["segment_customer_id", "product_id"]
+ITEM_COLUMNS = ("product_id, plant_id, policy_id, target_cycle_service_level, safety_stock_method, "
+                "safety_stock_quantity, reorder_point_quantity, lot_size_quantity, unit_value_rep_ccy, final_segment_code")
+
+
+def policy_stock_value(items: pd.DataFrame) -> pd.Series:
+    """Inventory value the policy implies per item (doc block policy_working_capital), worked out here."""
+    value = (items["safety_stock_quantity"] + items["lot_size_quantity"] / 2) * items["unit_value_rep_ccy"]
+    return value.where(items["safety_stock_method"] != "no_stock", 0.0).fillna(0.0)
+
+
+def item_changes(published: Path, candidate: Path) -> pd.DataFrame:
+    before = query(published, f"select {ITEM_COLUMNS} from marts.fct_item_policy_parameters")
+    after = query(candidate, f"select {ITEM_COLUMNS} from marts.fct_item_policy_parameters")
+    both = before.merge(after, on=ITEM_KEY, how="outer", suffixes=("_before", "_after"), indicator=True)
+    for side in ("before", "after"):
+        frame = both[[c for c in both.columns if c.endswith(f"_{side}")]].copy()
+        frame.columns = [c[: -len(side) - 1] for c in frame.columns]
+        both[f"value_{side}"] = policy_stock_value(frame).where(both["_merge"] != ("right_only" if side == "before"
+                                                                                     else "left_only"), 0.0)
+    ss_before, ss_after = both["safety_stock_quantity_before"], both["safety_stock_quantity_after"]
+    both["ss_changed"] = (ss_after - ss_before).abs() > 1e-9 * pd.concat(
+        [ss_before.abs(), ss_after.abs(), pd.Series(1.0, index=both.index)], axis=1).max(axis=1)
+    both["level_changed"] = both["target_cycle_service_level_before"] != both["target_cycle_service_level_after"]
+    return both
+
+
+def summary(db_path: Path) -> dict[tuple[str, str], float]:
+    rows = query(db_path, "select grain, measure, measure_value from marts.fct_segment_impact_summary")
+    return {(row.grain, row.measure): row.measure_value for row in rows.itertuples()}
+
+
+def test_impact_summary_counts_the_moved_entities_and_their_revenue(weights_candidate) -> None:
+    published, candidate, _ = weights_candidate
+    impact = query(candidate, "select * from intermediate.int_segment_impact_assessed")
+    measures = summary(candidate)
+    for grain, moved in impact.groupby("grain").size().items():
+        assert measures[(grain, "entities_moved")] == moved
+    revenue = query(published, "select customer_segment_id as entity_id, revenue_rep_ccy from marts.dim_customer_segments")
+    moved_customers = impact.loc[impact["grain"] == "customer", "entity_id"]
+    expected_revenue = revenue[revenue["entity_id"].isin(moved_customers)]["revenue_rep_ccy"].sum()
+    assert measures[("customer", "revenue_affected_rep_ccy")] == pytest.approx(expected_revenue, rel=1e-9)
+    assert {"policy_changed_items", "working_capital_delta_rep_ccy", "promise_changed_pairs"} <= {
+        measure for _, measure in measures}
+    run_ids = query(candidate, "select distinct published_run_id, candidate_run_id from marts.fct_segment_impact_summary")
+    published_run = query(published, "select distinct run_id from marts.fct_item_policy_parameters")["run_id"]
+    assert len(run_ids) == 1 and run_ids["published_run_id"][0] == published_run[0]
+
+
+def test_policy_changes_follow_the_moved_products(weights_candidate) -> None:
+    """Products that move segment change policy: the impact lists exactly the items whose parameters differ."""
+    published, candidate, _ = weights_candidate
+    both = item_changes(published, candidate)
+    assert (both["_merge"] == "both").all()
+    lot_changed = (both["lot_size_quantity_before"] - both["lot_size_quantity_after"]).abs() > 1e-6
+    rop_changed = (both["reorder_point_quantity_before"] - both["reorder_point_quantity_after"]).abs() > 1e-6
+    changed = both[both["ss_changed"] | both["level_changed"] | lot_changed | rop_changed
+                   | (both["policy_id_before"] != both["policy_id_after"])]
+    assert len(changed) > 5, "the moved products should change some items' policy"
+    impact = query(candidate, "select * from intermediate.int_segment_impact_assessed_items")
+    assert set(map(tuple, impact[ITEM_KEY].to_numpy())) == set(map(tuple, changed[ITEM_KEY].to_numpy()))
+    moved = both["final_segment_code_before"] != both["final_segment_code_after"]
+    merged = impact.merge(both.assign(moved=moved), on=ITEM_KEY)
+    assert (merged["is_product_moved"] == merged["moved"]).all()
+    # The working-capital delta: item by item, summed per plant and segment, and in the summary.
+    expected_delta = (both["value_after"] - both["value_before"]).sum()
+    assert merged["working_capital_delta_rep_ccy"].sum() == pytest.approx(expected_delta, rel=1e-6, abs=1e-6)
+    by_plant = query(candidate, "select * from intermediate.int_segment_impact_assessed_working_capital")
+    assert by_plant["working_capital_delta_rep_ccy"].sum() == pytest.approx(expected_delta, rel=1e-6, abs=1e-6)
+    assert summary(candidate)[("item", "working_capital_delta_rep_ccy")] == pytest.approx(expected_delta, rel=1e-6,
+                                                                                        abs=1e-6)
+
+
+def test_notifications_say_how_promises_and_priorities_change(weights_candidate) -> None:
+    published, candidate, _ = weights_candidate
+    columns = "segment_customer_id, product_id, promised_lead_time_days, pick_priority, transport_priority"
+    before = query(published, f"select {columns} from marts.fct_atp_promises")
+    after = query(candidate, f"select {columns} from marts.fct_atp_promises")
+    both = before.merge(after, on=PAIR_KEY, suffixes=("_before", "_after"))
+    promise_moves = both[both["promised_lead_time_days_before"] != both["promised_lead_time_days_after"]]
+    notices = query(candidate, "select * from marts.fct_segment_change_notifications")
+    checked = 0
+    for customer, notice in notices.groupby("customer_segment_id"):
+        moves = promise_moves[promise_moves["segment_customer_id"] == customer]
+        for message in notice["message"]:
+            if moves.empty:
+                assert "ATP promises unchanged" in message
+                continue
+            counts = moves.groupby(["promised_lead_time_days_before", "promised_lead_time_days_after"]).size()
+            for (old, new), products in counts.items():
+                noun = "product" if products == 1 else "products"
+                text = f"ATP promise {int(old)} days becomes {int(new)} days ({products} {noun})"
+                assert text in message, (text, message)
+                checked += 1
+            assert "{" not in message
+    assert checked > 0, "some moved customer should have a changed promise"
+
+
+# --- Impact of a policy-matrix change ----------------------------------------------------
+
+
+SERVICE_LEVEL_POLICY = "POL-BX"
+SERVICE_LEVEL_RAISED = 0.99
+
+
+@pytest.fixture(scope="module")
+def service_level_candidate(small_build, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(published db, candidate db): the candidate differs from the small build only in one policy's service level."""
+    work = tmp_path_factory.mktemp("impact_policy")
+    published = work / "published.duckdb"
+    candidate = work / "candidate.duckdb"
+    shutil.copyfile(small_build.db_path, published)
+    shutil.copyfile(small_build.db_path, candidate)
+    project = copy_project(work)
+    matrix_path = project / "seeds" / "policy" / "policy_matrix.csv"
+    matrix = pd.read_csv(matrix_path, dtype=str, keep_default_na=False)
+    mask = matrix["policy_id"] == SERVICE_LEVEL_POLICY
+    assert mask.sum() == 1 and float(matrix.loc[mask, "target_cycle_service_level"].iloc[0]) < SERVICE_LEVEL_RAISED
+    matrix.loc[mask, "target_cycle_service_level"] = str(SERVICE_LEVEL_RAISED)
+    matrix.to_csv(matrix_path, index=False)
+    result = dbt_on_copy(["build", "--select", "policy_matrix+", "--exclude", "resource_type:snapshot"],
+                         project, candidate, small_build.data_dir, work,
+                         impact_published_path=str(published), impact_published_database="published")
+    assert result.ok, result.output[-4000:]
+    return published, candidate
+
+
+def test_a_service_level_change_lists_the_items_whose_safety_stock_changed(service_level_candidate) -> None:
+    published, candidate = service_level_candidate
+    both = item_changes(published, candidate)
+    assert (both["_merge"] == "both").all()
+    expected_ss = set(map(tuple, both.loc[both["ss_changed"], ITEM_KEY].to_numpy()))
+    expected_level = both[both["level_changed"]]
+    assert set(expected_level["policy_id_before"]) == {SERVICE_LEVEL_POLICY}
+    assert len(expected_ss) > 5 and expected_ss <= set(map(tuple, expected_level[ITEM_KEY].to_numpy()))
+
+    impact = query(candidate, "select * from intermediate.int_segment_impact_assessed_items")
+    assert set(map(tuple, impact.loc[impact["is_safety_stock_changed"], ITEM_KEY].to_numpy())) == expected_ss
+    assert set(map(tuple, impact[ITEM_KEY].to_numpy())) == set(map(tuple, expected_level[ITEM_KEY].to_numpy()))
+    assert (impact["candidate_target_cycle_service_level"] == SERVICE_LEVEL_RAISED).all()
+    assert not impact["is_product_moved"].any()
+    # A higher service level holds more stock: the working-capital delta is positive and matches the marts.
+    expected_delta = (both["value_after"] - both["value_before"]).sum()
+    assert expected_delta > 0
+    measures = summary(candidate)
+    assert measures[("item", "working_capital_delta_rep_ccy")] == pytest.approx(expected_delta, rel=1e-6)
+    assert measures[("item", "safety_stock_changed_items")] == len(expected_ss)
+    assert measures[("item", "policy_changed_items")] == len(expected_level)
+    by_plant = query(candidate, "select * from intermediate.int_segment_impact_assessed_working_capital")
+    assert set(by_plant.loc[by_plant["working_capital_delta_rep_ccy"].abs() > 1e-6, "final_segment_code"]) == {"BX"}
+    # Nothing moved, so no entity, revenue or notification.
+    assert all(value == 0 for (grain, measure), value in measures.items()
+               if measure in ("entities_moved", "revenue_affected_rep_ccy"))
+    assert len(query(candidate, "select * from marts.fct_segment_change_notifications")) == 0
 
 
 def test_impact_assessment_rejects_a_database_name_that_is_not_an_identifier(small_build, tmp_path) -> None:

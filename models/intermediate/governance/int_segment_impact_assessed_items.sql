@@ -7,7 +7,8 @@
     published build is the one of int_segment_impact_assessed (vars
     impact_published_path / impact_published_database /
     impact_published_schema). Without it the model is empty: the macro then
-    compares this build with itself, and no row is kept. A table, so that it
+    compares this build with itself, and no row is kept (at
+    parse time, when dbt does not execute, a placeholder stands in). A table, so that it
     holds the comparison after the published file is detached.
 #}
 {{ config(materialized='table') }}
@@ -17,9 +18,12 @@
 {%- if published_database is not none %}
     {{ segment_impact_item_policies(
         candidate.database, candidate.schema, published_database, validated_var('impact_published_schema')) }}
-{%- else %}
+{%- elif execute %}
     select * from (
         {{ segment_impact_item_policies(candidate.database, candidate.schema, candidate.database, candidate.schema) }}
     ) as no_published_build
+    where false
+{%- else %}
+    select 1 as parse_placeholder
     where false
 {%- endif %}

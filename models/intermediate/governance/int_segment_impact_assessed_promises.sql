@@ -5,7 +5,8 @@
     priority, old and new (macro segment_impact_customer_promises; doc block
     segment_impact_policies). Published build as in
     int_segment_impact_assessed; without it the model is empty (this build
-    compared with itself, no row kept). A table.
+    compared with itself, no row kept; at parse time, when
+    dbt does not execute, a placeholder). A table.
 #}
 {{ config(materialized='table') }}
 -- depends_on: {{ ref('fct_atp_promises') }}
@@ -14,9 +15,12 @@
 {%- if published_database is not none %}
     {{ segment_impact_customer_promises(
         candidate.database, candidate.schema, published_database, validated_var('impact_published_schema')) }}
-{%- else %}
+{%- elif execute %}
     select * from (
         {{ segment_impact_customer_promises(candidate.database, candidate.schema, candidate.database, candidate.schema) }}
     ) as no_published_build
+    where false
+{%- else %}
+    select 1 as parse_placeholder
     where false
 {%- endif %}

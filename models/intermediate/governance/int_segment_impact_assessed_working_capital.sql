@@ -13,9 +13,12 @@
 {%- if published_database is not none %}
     {{ segment_impact_working_capital(
         candidate.database, candidate.schema, published_database, validated_var('impact_published_schema')) }}
-{%- else %}
+{%- elif execute %}
     select * from (
         {{ segment_impact_working_capital(candidate.database, candidate.schema, candidate.database, candidate.schema) }}
     ) as no_published_build
+    where false
+{%- else %}
+    select 1 as parse_placeholder
     where false
 {%- endif %}

@@ -4,9 +4,13 @@
     when this build (the candidate) is published instead of the published
     build, rendered from seed segment_change_notification_templates. The
     placeholders {customer}, {old_segment}, {new_segment}, {old_tier},
-    {new_tier}, {effective_date}, {changes}, {revenue} and {currency} are
-    replaced by the entity's values; the effective date is the candidate's
-    reference date plus var segment_change_notice_days. Empty when no
+    {new_tier}, {effective_date}, {changes}, {promise_changes},
+    {priority_changes}, {revenue} and {currency} are replaced by the entity's
+    values; the effective date is the candidate's reference date plus var
+    segment_change_notice_days. {promise_changes} and {priority_changes} say
+    how the customer's ATP promises and pick / transport priorities change,
+    old -> new, with the number of products each time
+    (int_segment_impact_assessed_promises). Empty when no
     published build is compared (int_segment_impact_assessed).
     Doc block segment_change_notifications.
 #}
@@ -18,6 +22,8 @@
     ['new_tier', 'cast(described.candidate_service_tier as varchar)'],
     ['effective_date', "strftime(described.effective_date, '%Y-%m-%d')"],
     ['changes', 'described.changes_text'],
+    ['promise_changes', 'described.promise_changes_text'],
+    ['priority_changes', 'described.priority_changes_text'],
     ['revenue', "coalesce(printf('%.0f', described.revenue_rep_ccy), 'n/a')"],
     ['currency', sql_text_var('reporting_currency')],
 ] %}
@@ -30,6 +36,75 @@ impacts as (
 
 templates as (
     select * from {{ ref('segment_change_notification_templates') }}
+),
+
+promise_changes as (
+    select * from {{ ref('int_segment_impact_assessed_promises') }}
+    where change_kind = 'policy_changed'
+),
+
+policy_transitions as (
+    select
+        segment_customer_id,
+        1 as sort_group,
+        'promise' as change_group,
+        'ATP promise ' as label_text,
+        ' days' as unit_text,
+        cast(published_promised_lead_time_days as varchar) as old_value,
+        cast(candidate_promised_lead_time_days as varchar) as new_value
+    from promise_changes
+    where is_promise_changed
+    union all
+    select
+        segment_customer_id,
+        2 as sort_group,
+        'priority' as change_group,
+        'pick priority ' as label_text,
+        '' as unit_text,
+        cast(published_pick_priority as varchar) as old_value,
+        cast(candidate_pick_priority as varchar) as new_value
+    from promise_changes
+    where published_pick_priority is distinct from candidate_pick_priority
+    union all
+    select
+        segment_customer_id,
+        3 as sort_group,
+        'priority' as change_group,
+        'transport priority ' as label_text,
+        '' as unit_text,
+        cast(published_transport_priority as varchar) as old_value,
+        cast(candidate_transport_priority as varchar) as new_value
+    from promise_changes
+    where published_transport_priority is distinct from candidate_transport_priority
+),
+
+transitions as (
+    select
+        segment_customer_id,
+        sort_group,
+        change_group,
+        old_value,
+        new_value,
+        label_text || coalesce(old_value, 'none') || unit_text || ' becomes '
+        || coalesce(new_value, 'none') || unit_text
+        || ' (' || count(*) || case when count(*) = 1 then ' product)' else ' products)' end as transition_text
+    from policy_transitions
+    group by segment_customer_id, sort_group, change_group, label_text, unit_text, old_value, new_value
+),
+
+customer_policy_changes as (
+    select
+        segment_customer_id,
+        string_agg(
+            case when change_group = 'promise' then transition_text end, '; '
+            order by sort_group, old_value, new_value
+        ) as promise_changes_text,
+        string_agg(
+            case when change_group = 'priority' then transition_text end, '; '
+            order by sort_group, old_value, new_value
+        ) as priority_changes_text
+    from transitions
+    group by segment_customer_id
 ),
 
 described as (
@@ -70,6 +145,17 @@ described as (
     from impacts
 ),
 
+described_with_policy as (
+    select
+        described.*,
+        coalesce(customer_policy_changes.promise_changes_text, 'ATP promises unchanged') as promise_changes_text,
+        coalesce(customer_policy_changes.priority_changes_text, 'pick and transport priorities unchanged')
+            as priority_changes_text
+    from described
+    left join customer_policy_changes
+        on described.customer_segment_id = customer_policy_changes.segment_customer_id
+),
+
 rendered as (
     select
         described.customer_segment_id,
@@ -82,12 +168,14 @@ rendered as (
         described.candidate_service_tier,
         described.effective_date,
         described.changes_text,
+        described.promise_changes_text,
+        described.priority_changes_text,
         described.revenue_rep_ccy,
         described.published_run_id,
         described.candidate_run_id,
         {{ fill_placeholders('templates.subject_template', notification_placeholders) }} as subject,
         {{ fill_placeholders('templates.body_template', notification_placeholders) }} as message
-    from described
+    from described_with_policy as described
     inner join templates
         on described.change_kind = templates.change_kind
 ),
@@ -104,6 +192,8 @@ final as (
         candidate_service_tier,
         effective_date,
         changes_text,
+        promise_changes_text,
+        priority_changes_text,
         subject,
         message,
         revenue_rep_ccy,
