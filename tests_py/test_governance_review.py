@@ -184,9 +184,9 @@ def test_impact_summary_counts_the_moved_entities_and_their_revenue(weights_cand
     assert measures[("customer", "revenue_affected_rep_ccy")] == pytest.approx(expected_revenue, rel=1e-9)
     assert {"policy_changed_items", "working_capital_delta_rep_ccy", "promise_changed_pairs"} <= {
         measure for _, measure in measures}
-    run_ids = query(candidate, "select distinct published_run_id, candidate_run_id from marts.fct_segment_impact_summary")
+    run_ids = query(candidate, "select distinct current_published_run_id, candidate_run_id from marts.fct_segment_impact_summary")
     published_run = query(published, "select distinct run_id from marts.fct_item_policy_parameters")["run_id"]
-    assert len(run_ids) == 1 and run_ids["published_run_id"][0] == published_run[0]
+    assert len(run_ids) == 1 and run_ids["current_published_run_id"][0] == published_run[0]
 
 
 def test_policy_changes_follow_the_moved_products(weights_candidate) -> None:
