@@ -51,14 +51,6 @@ def current_timestamp():
     return "current_timestamp"
 
 
-def concat(fields):
-    return " || ".join(fields)
-
-
-def hash(field):  # noqa: A001 - dbt's own macro name
-    return f"md5(cast({field} as varchar))"
-
-
 def hash(field):  # noqa: A001 - dbt's own macro name
     return f"md5(cast({field} as varchar))"
 

@@ -100,43 +100,8 @@ combinations as (
     where provisional.grain = 'product'
 ),
 
-candidates as (
-    select
-        combinations.grain,
-        combinations.abc_class,
-        combinations.product_segment_code,
-        combinations.customer_service_tier,
-        policies.policy_id,
-        2 * cast(policies.product_segment_code <> '*' as integer)
-        + cast(policies.customer_service_tier <> '*' as integer) as match_specificity
-    from combinations
-    inner join policies
-        on (
-            combinations.product_segment_code = policies.product_segment_code
-            or policies.product_segment_code = '*'
-        )
-        and (
-            cast(combinations.customer_service_tier as {{ dbt.type_string() }}) = policies.customer_service_tier
-            or policies.customer_service_tier = '*'
-        )
-),
-
 most_specific as (
-    select
-        grain,
-        abc_class,
-        product_segment_code,
-        customer_service_tier,
-        policy_id,
-        match_specificity,
-        count(*) over (
-            partition by grain, abc_class, product_segment_code, customer_service_tier, match_specificity
-        ) as matched_policy_count
-    from candidates
-    qualify row_number() over (
-            partition by grain, abc_class, product_segment_code, customer_service_tier
-            order by match_specificity desc, policy_id asc
-        ) = 1
+    {{ most_specific_policy(['grain', 'abc_class', 'product_segment_code', 'customer_service_tier']) }}
 ),
 
 final as (
@@ -165,12 +130,7 @@ final as (
         policies.fulfilment_batch_size,
         policies.cost_to_serve_pricing_tier,
         coalesce(most_specific.matched_policy_count, 0) as matched_policy_count,
-        case most_specific.match_specificity
-            when 3 then 'segment_and_tier'
-            when 2 then 'segment'
-            when 1 then 'tier'
-            when 0 then 'default'
-        end as match_level,
+        most_specific.match_level,
         'ABC:' || combinations.abc_class || ' no history'
         || '; XYZ:' || provisional.provisional_xyz_class || ' provisional'
         || '; NEW:provisional'

@@ -64,39 +64,8 @@ combinations as (
     where lines.order_date between window_bounds.window_start_date and window_bounds.window_end_date
 ),
 
-candidates as (
-    select
-        combinations.product_segment_code,
-        combinations.customer_service_tier,
-        policies.policy_id,
-        2 * cast(policies.product_segment_code <> '*' as integer)
-        + cast(policies.customer_service_tier <> '*' as integer) as match_specificity
-    from combinations
-    inner join policies
-        on (
-            combinations.product_segment_code = policies.product_segment_code
-            or policies.product_segment_code = '*'
-        )
-        and (
-            cast(combinations.customer_service_tier as {{ dbt.type_string() }}) = policies.customer_service_tier
-            or policies.customer_service_tier = '*'
-        )
-),
-
 most_specific as (
-    select
-        product_segment_code,
-        customer_service_tier,
-        policy_id,
-        match_specificity,
-        count(*) over (
-            partition by product_segment_code, customer_service_tier, match_specificity
-        ) as matched_policy_count
-    from candidates
-    qualify row_number() over (
-            partition by product_segment_code, customer_service_tier
-            order by match_specificity desc, policy_id asc
-        ) = 1
+    {{ most_specific_policy(['product_segment_code', 'customer_service_tier']) }}
 ),
 
 final as (
@@ -117,13 +86,8 @@ final as (
         policies.fulfilment_batch_size,
         policies.cost_to_serve_pricing_tier,
         policies.policy_version,
-        coalesce(most_specific.matched_policy_count, 0) as matched_policy_count,
-        case most_specific.match_specificity
-            when 3 then 'segment_and_tier'
-            when 2 then 'segment'
-            when 1 then 'tier'
-            when 0 then 'default'
-        end as match_level
+        most_specific.match_level,
+        coalesce(most_specific.matched_policy_count, 0) as matched_policy_count
     from combinations
     left join most_specific
         on combinations.product_segment_code = most_specific.product_segment_code
