@@ -477,3 +477,21 @@ select * from final
         )
     )
 {%- endmacro %}
+
+{% macro impact_against_published(compare, candidate) -%}
+{#- Runs one comparison macro of this file against the published build (vars impact_published_database /
+    impact_published_schema); without one, the same query on the candidate alone with no row kept, so the model
+    keeps its columns and is empty (at parse time, when dbt does not execute, a placeholder stands in). -#}
+{%- set published_database = validated_var('impact_published_database') %}
+{%- if published_database is not none %}
+    {{ compare(candidate.database, candidate.schema, published_database, validated_var('impact_published_schema')) }}
+{%- elif execute %}
+    select * from (
+        {{ compare(candidate.database, candidate.schema, candidate.database, candidate.schema) }}
+    ) as no_published_build
+    where false
+{%- else %}
+    select 1 as parse_placeholder
+    where false
+{%- endif %}
+{%- endmacro %}

@@ -10,17 +10,4 @@
 #}
 {{ config(materialized='table') }}
 -- depends_on: {{ ref('fct_atp_promises') }}
-{%- set candidate = ref('fct_atp_promises') -%}
-{%- set published_database = validated_var('impact_published_database') %}
-{%- if published_database is not none %}
-    {{ segment_impact_customer_promises(
-        candidate.database, candidate.schema, published_database, validated_var('impact_published_schema')) }}
-{%- elif execute %}
-    select * from (
-        {{ segment_impact_customer_promises(candidate.database, candidate.schema, candidate.database, candidate.schema) }}
-    ) as no_published_build
-    where false
-{%- else %}
-    select 1 as parse_placeholder
-    where false
-{%- endif %}
+{{ impact_against_published(segment_impact_customer_promises, ref('fct_atp_promises')) }}

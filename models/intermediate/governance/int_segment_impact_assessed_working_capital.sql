@@ -8,17 +8,4 @@
 #}
 {{ config(materialized='table') }}
 -- depends_on: {{ ref('fct_policy_working_capital') }}
-{%- set candidate = ref('fct_policy_working_capital') -%}
-{%- set published_database = validated_var('impact_published_database') %}
-{%- if published_database is not none %}
-    {{ segment_impact_working_capital(
-        candidate.database, candidate.schema, published_database, validated_var('impact_published_schema')) }}
-{%- elif execute %}
-    select * from (
-        {{ segment_impact_working_capital(candidate.database, candidate.schema, candidate.database, candidate.schema) }}
-    ) as no_published_build
-    where false
-{%- else %}
-    select 1 as parse_placeholder
-    where false
-{%- endif %}
+{{ impact_against_published(segment_impact_working_capital, ref('fct_policy_working_capital')) }}
