@@ -126,10 +126,22 @@ def test_change_notifications_name_old_and_new_assignment_for_each_affected_cust
     both = before.merge(after, on="entity_id", suffixes=("_before", "_after"))
     changed = both[(both["final_segment_code_before"] != both["final_segment_code_after"])
                    | (both["final_service_tier_before"] != both["final_service_tier_after"])]
+    # Customers that keep segment and tier but whose promises or priorities change are affected too.
+    columns = "segment_customer_id, product_id, promised_lead_time_days, pick_priority, transport_priority"
+    pairs = query(published, f"select {columns} from marts.fct_atp_promises").merge(
+        query(candidate, f"select {columns} from marts.fct_atp_promises"), on=["segment_customer_id", "product_id"],
+        suffixes=("_before", "_after"))
+    differs = pd.Series(False, index=pairs.index)
+    for column in ("promised_lead_time_days", "pick_priority", "transport_priority"):
+        differs |= pairs[f"{column}_before"] != pairs[f"{column}_after"]
+    policy_only = set(pairs.loc[differs, "segment_customer_id"]) - set(changed["entity_id"])
     notices = query(candidate, "select * from marts.fct_segment_change_notifications")
     templates = pd.read_csv(PROJECT_DIR / "seeds" / "governance" / "segment_change_notification_templates.csv")
-    assert set(notices["customer_segment_id"]) == set(changed["entity_id"])
-    assert len(notices) == len(changed) * templates["audience"].nunique()
+    assert set(notices["customer_segment_id"]) == set(changed["entity_id"]) | policy_only
+    assert len(notices) == (len(changed) + len(policy_only)) * templates["audience"].nunique()
+    policy_notices = notices[notices["customer_segment_id"].isin(policy_only)]
+    assert (policy_notices["change_kind"] == "policy_changed").all()
+    assert (policy_notices["published_segment_code"] == policy_notices["candidate_segment_code"]).all()
     effective = (REFERENCE_DATE + pd.Timedelta(days=int(PROJECT_VARS["segment_change_notice_days"]))).strftime("%Y-%m-%d")
     for row in notices.merge(changed, left_on="customer_segment_id", right_on="entity_id").itertuples():
         assert effective in row.message and effective in row.subject

@@ -1,7 +1,7 @@
 {#
     One row per affected customer and audience (sales, customer service): the
-    message announcing a change of the customer's segment or service tier
-    when this build (the candidate) is published instead of the published
+    message announcing a change of the customer's segment or service tier, or
+    of its promises and priorities alone (change_kind policy_changed), when this build (the candidate) is published instead of the published
     build, rendered from seed segment_change_notification_templates. The
     placeholders {customer}, {old_segment}, {new_segment}, {old_tier},
     {new_tier}, {effective_date}, {changes}, {promise_changes},
@@ -29,9 +29,17 @@
 ] %}
 with
 
-impacts as (
+moved_customers as (
     select * from {{ ref('int_segment_impact_assessed') }}
     where grain = 'customer' and change_kind in ('segment_changed', 'service_tier_changed')
+),
+
+customers as (
+    select * from {{ ref('dim_customer_segments') }}
+),
+
+reference as (
+    select * from {{ ref('int_reference_date') }}
 ),
 
 templates as (
@@ -107,6 +115,57 @@ customer_policy_changes as (
     group by segment_customer_id
 ),
 
+policy_changed_customers as (
+    -- Customers that keep their segment and tier but whose promises or priorities change (the products they buy
+    -- moved segment, or the policy matrix changed): they are affected too.
+    select distinct
+        promise_changes.segment_customer_id as entity_id,
+        promise_changes.published_run_id,
+        promise_changes.candidate_run_id
+    from promise_changes
+    inner join customer_policy_changes
+        on promise_changes.segment_customer_id = customer_policy_changes.segment_customer_id
+    where not exists (
+            select 1 from moved_customers
+            where moved_customers.entity_id = promise_changes.segment_customer_id
+        )
+),
+
+impacts as (
+    select
+        entity_id,
+        change_kind,
+        published_segment_code,
+        candidate_segment_code,
+        published_segment_name,
+        candidate_segment_name,
+        published_service_tier,
+        candidate_service_tier,
+        published_run_id,
+        candidate_run_id,
+        candidate_reference_date,
+        revenue_rep_ccy
+    from moved_customers
+    union all
+    select
+        policy_changed_customers.entity_id,
+        'policy_changed' as change_kind,
+        customers.final_segment_code as published_segment_code,
+        customers.final_segment_code as candidate_segment_code,
+        customers.final_segment_name as published_segment_name,
+        customers.final_segment_name as candidate_segment_name,
+        customers.final_service_tier as published_service_tier,
+        customers.final_service_tier as candidate_service_tier,
+        policy_changed_customers.published_run_id,
+        policy_changed_customers.candidate_run_id,
+        reference.reference_date as candidate_reference_date,
+        customers.revenue_rep_ccy
+    from policy_changed_customers
+    cross join reference
+    inner join customers
+        on policy_changed_customers.entity_id = customers.customer_segment_id
+),
+
 described as (
     select
         entity_id as customer_segment_id,
@@ -123,6 +182,11 @@ described as (
         ) as effective_date,
         concat_ws(
             '; ',
+            case
+                when change_kind = 'policy_changed'
+                    then 'segment ' || candidate_segment_code || ' and service tier ' || candidate_service_tier
+                        || ' unchanged; the products it buys moved segment or their policy changed'
+            end,
             case
                 when change_kind = 'segment_changed'
                     then 'segment ' || published_segment_code || ' (' || coalesce(published_segment_name, '?')
