@@ -137,8 +137,14 @@ def build_and_publish(data_dir: Path, db_path: Path, serving_dir: Path, keep: in
     The build gets the vars of ``impact_build_vars``: it attaches the current version file read-only
     and its governance impact models compare with it; publish keeps their summary with the version.
     """
+    from supplyseg.serve.app import DEFAULT_GOVERNANCE_PATH
+
     dbt_vars = impact_build_vars(serving_dir, progress=print)
     compared = f" (impact assessed against {Path(dbt_vars['impact_published_path']).name})" if dbt_vars else ""
+    if DEFAULT_GOVERNANCE_PATH.is_dir():
+        # The challenges raised on the planner page (`make serve`) land here; the build reads them as disputes.
+        dbt_vars["governance_path"] = str(DEFAULT_GOVERNANCE_PATH)
+        compared += f" (governance input {DEFAULT_GOVERNANCE_PATH})"
     print(f"dbt build on {data_dir} into {db_path}{compared} ...", flush=True)
     build = run_dbt(["build"], db_path=db_path, raw_path=data_dir, dbt_vars=dbt_vars, check=False, stream=True)
     if not build.ok:

@@ -127,6 +127,8 @@ def test_versions_and_docs(server: Server, small_published) -> None:
     ]
     status, page = server.get("/docs")
     assert status == 200 and "swagger" in page.lower()
+    status, page = server.get("/")  # the front door redirects to the planner page
+    assert status == 200 and "<form" in page and "planner" in page.lower()
     paths = server.ok("/openapi.json")["paths"]
     for path in ("/api/v1/versions", "/api/v1/entities/{grain}/{entity_id}", "/api/v1/entities/{grain}/{entity_id}/history",
                  "/api/v1/segments/{grain}/{segment_code}/entities", "/api/v1/items/{product_id}/plants/{plant_id}/policy",

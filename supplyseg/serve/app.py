@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 
 from supplyseg.publish import ServingError, serving_dir_from_env
 from supplyseg.serve import data
@@ -174,6 +174,11 @@ def create_app(serving_dir: Path | str | None = None, governance_path: Path | st
     app.add_exception_handler(data.NotFound, _not_found)
     app.add_exception_handler(data.AlreadySegmented, _conflict)
     app.add_exception_handler(ServingError, _not_served)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        """The planner page is the front door; the API lives under /api/v1 and its docs at /docs."""
+        return RedirectResponse("/planner", status_code=307)
 
     @app.get("/health", tags=["operations"], summary="Readiness: the version that would be served")
     def health(request: Request) -> dict[str, Any]:
