@@ -110,11 +110,15 @@ def test_lines_of_unaffected_plants_show_no_drop(mart, truth, grain) -> None:
         assert during == pytest.approx(before, abs=NO_DROP_TOLERANCE), f"{grain} {rate}: control lines dropped"
 
 
-def test_every_other_plant_keeps_its_on_time_rate(lines, truth) -> None:
-    # The generator side: the same windows at any other plant show no drop.
+def test_every_other_plant_keeps_its_on_time_rate(small_build, lines, truth) -> None:
+    # The generator side: the same windows at any other plant show no drop. The accounts of the planted policy
+    # experiment (planted_experiment.py) are left out: their on-time rate is planted to rise from its start date,
+    # inside this window.
     start, end = pd.Timestamp(truth["start_date"]), pd.Timestamp(truth["end_date"])
     days = end - start + pd.Timedelta(days=1)
-    delivered = lines[lines["on_time_base"]]
+    treated = set(pd.read_csv(
+        small_build.data_dir / "_truth" / "planted_policy_effect_entities.csv", dtype=str)["global_account_id"])
+    delivered = lines[lines["on_time_base"] & ~lines["global_account_id"].isin(treated)]
     checked = 0
     for plant, plant_lines in delivered.groupby("plant_id"):
         before = plant_lines[plant_lines["requested_date"].between(start - days, start - pd.Timedelta(days=1))]
@@ -126,7 +130,8 @@ def test_every_other_plant_keeps_its_on_time_rate(lines, truth) -> None:
             assert drop > 0.25, f"planted plant {plant}: on-time drop {drop:.3f}"
         else:
             checked += 1
-            assert abs(drop) < DROP_TOLERANCE, f"plant {plant}: on-time drop {drop:.3f} without a disruption"
+            # One-sided: the claim is that no other plant drops; a rise of ~100 lines' rate by chance is not a drop.
+            assert drop < DROP_TOLERANCE, f"plant {plant}: on-time drop {drop:.3f} without a disruption"
     assert checked >= 2
 
 

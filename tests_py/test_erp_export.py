@@ -132,6 +132,15 @@ def erp_exports_doc() -> str:
     return text[start:text.index("{% enddocs %}", start)]
 
 
+def latest_node(manifest: dict, name: str) -> str:
+    """Unique id of the node an unpinned ref(name) resolves to (the latest version of a versioned mart)."""
+    return next(
+        uid for uid, node in manifest["nodes"].items()
+        if node["resource_type"] == "model" and node["name"] == name
+        and (node.get("version") is None or str(node["version"]) == str(node.get("latest_version")))
+    )
+
+
 def upstream(manifest: dict, node: str) -> set[str]:
     seen: set[str] = set()
     todo = [node]
@@ -151,7 +160,7 @@ def test_docs_show_each_exports_lineage_back_to_the_raw_files(small_build) -> No
     named_files = set(re.findall(r"\*\*([a-z_]+)\*\*", doc))
     lines = doc.split("\n- ")
     for export in EXPORTS:
-        node = f"model.supply_segmentation.{export.mart}"
+        node = latest_node(manifest, export.mart)
         parents = upstream(manifest, node)
         sources = {manifest["sources"][uid]["name"] for uid in parents if uid.startswith("source.")}
         assert len(sources) > 3, export.mart
