@@ -97,6 +97,8 @@ def entity_changes(panel: pd.DataFrame) -> EntityChanges:
     """Collapse one experiment's panel to one change per entity (entities with the KPI in both phases)."""
     sums = panel.groupby(["entity_id", "experiment_group", "phase"], sort=True)[
         ["kpi_numerator", "kpi_denominator"]].sum().unstack("phase")
+    # A phase with no row at all (a reference date before the post period starts) is a column of gaps.
+    sums = sums.reindex(columns=pd.MultiIndex.from_product([["kpi_numerator", "kpi_denominator"], PHASES]))
     sums = sums.dropna()
     if sums.empty:
         return EntityChanges(np.zeros(0, bool), np.zeros(0), np.zeros(0), {})

@@ -149,6 +149,14 @@ def test_too_few_entities_or_no_rows_is_inconclusive_with_the_reason() -> None:
     assert pd.isna(results.loc["E2", "did_estimate"])
 
 
+def test_a_panel_without_post_rows_is_inconclusive_not_an_error() -> None:
+    """A build whose reference date lies before the post period (a replay of the past) has pre rows only."""
+    panel = _panel([(f"{g[0]}{i}", g, "pre", 8, 10) for g in ("treatment", "control") for i in range(3)])
+    result = evaluate_experiments(panel, [DESIGN]).iloc[0]
+    assert result["decision"] == "inconclusive" and result["treatment_entity_count"] == 0
+    assert pd.isna(result["did_estimate"])
+
+
 def test_bad_input_names_the_column_or_value() -> None:
     good = _random_panel(10, 3, 3, effect=0.0)
     with pytest.raises(ValueError, match="experiment_group"):
