@@ -110,7 +110,9 @@ def bad_seed_build(small_build, tmp_path_factory: pytest.TempPathFactory) -> dic
                    dbt_vars={"policy_sanity_severity": "error"})
     outcome: dict = {"results": {}, "output": ""}
     phases = (
-        ("matching", crafted_matching_defects(), MATCHING_TESTS, ["--exclude", "int_item_demand_quantiles+"]),
+        # The new-entity policies leave out too: a policy gap there stops `dbt build` at their own test.
+        ("matching", crafted_matching_defects(), MATCHING_TESTS,
+         ["--exclude", "int_item_demand_quantiles+", "int_new_entity_policies_matched+"]),
         ("quantity", crafted_quantity_defects(), QUANTITY_TESTS, []),
     )
     for phase, seed, tests, exclude in phases:
