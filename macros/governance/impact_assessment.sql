@@ -208,10 +208,8 @@ with
         reorder_point_quantity,
         lot_size_quantity,
         run_id,
-        case
-            when safety_stock_method = 'no_stock' then 0
-            else (safety_stock_quantity + lot_size_quantity / 2) * unit_value_rep_ccy
-        end as policy_stock_value_rep_ccy
+        {{ policy_stock('safety_stock_method', 'safety_stock_quantity', 'lot_size_quantity', 'unit_value_rep_ccy') }}
+            as policy_stock_value_rep_ccy
     from {{ prefix }}.fct_item_policy_parameters
 ),
 

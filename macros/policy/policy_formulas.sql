@@ -50,3 +50,10 @@
 {% macro lot_size(eoq, moq, pack_size) -%}
     (ceil(round(greatest(coalesce({{ eoq }}, 0), coalesce({{ moq }}, 0)) / ({{ pack_size }}), 9)) * ({{ pack_size }}))
 {%- endmacro %}
+
+{% macro policy_stock(safety_stock_method, safety_stock_quantity, lot_size_quantity, unit_value=none) -%}
+case
+    when {{ safety_stock_method }} = 'no_stock' then 0
+    else ({{ safety_stock_quantity }} + {{ lot_size_quantity }} / 2){% if unit_value is not none %} * {{ unit_value }}{% endif %}
+end
+{%- endmacro %}

@@ -77,8 +77,9 @@ items as (
         coalesce(parameters.unit_value_rep_ccy, products.standard_cost_rep_ccy) as unit_value_rep_ccy,
         case
             when parameters.product_id is null then 0
-            when parameters.safety_stock_method = 'no_stock' then 0
-            else parameters.safety_stock_quantity + parameters.lot_size_quantity / 2
+            else {{ policy_stock(
+                'parameters.safety_stock_method', 'parameters.safety_stock_quantity', 'parameters.lot_size_quantity'
+            ) }}
         end as policy_stock_quantity
     from parameters
     full outer join latest_on_hand
