@@ -35,6 +35,7 @@ class Scale:
 
 SCALES: Mapping[str, Scale] = MappingProxyType({
     "small": Scale("small", 20_000, 150, 250),
+    "medium": Scale("medium", 100_000, 500, 1_000),
     "demo": Scale("demo", 1_000_000, 2_000, 5_000),
     "large": Scale("large", 10_000_000, 8_000, 20_000),
 })
