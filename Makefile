@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 SCALE  ?= demo
 SEED   ?= 42
 
-.PHONY: demo test install lint pytest docs-serve clean bench-clustering serve dagster report
+.PHONY: demo test install lint pytest docs-serve clean bench bench-clustering serve dagster report
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,13 @@ test: lint pytest
 
 docs-serve: install
 	$(BIN)/dbt docs serve --port 8080
+
+# The nightly flow at 100k, 1M and 10M order lines and a 1M-line thin CSV, beside a pandas baseline and a single
+# DuckDB script (issue 19): data cached in build/bench/data; writes docs/benchmarks.md. About 40 minutes.
+# BENCH_DATASETS=100k,1m limits the datasets.
+BENCH_DATASETS ?= 100k,1m,1m-thin-csv,10m
+bench: install
+	$(BIN)/python -m supplyseg.bench.run --datasets $(BENCH_DATASETS) --out docs/benchmarks.md
 
 # Clustering speed on 2 threads (issue 15): large scale and 100k rows; writes docs/benchmarks_clustering.md.
 bench-clustering: install

@@ -52,3 +52,28 @@ def test_fingerprint_sees_one_changed_value_and_ignores_row_order_and_run_ids() 
     assert mart_hash.fingerprint_table(con, "marts", "t")["rows"] == 1001
     assert mart_hash.compare({"t": {"columns": ["x"], "rows": None, "hash": None, "missing_columns": ["x"]}},
                              {"t": base}) == ["t: columns ['x'] are gone"]
+
+
+def test_fingerprint_ignores_the_raw_folder_path() -> None:
+    def build(folder: str) -> dict:
+        con = duckdb.connect()
+        con.execute("create schema marts")
+        con.execute(
+            "create table marts.fct_load_summary as select 'order_lines' as entity,"
+            f" '{folder}/order_lines.csv' as source_file, 10 as rows_read"
+        )
+        return mart_hash.fingerprint_table(con, "marts", "fct_load_summary", raw_dir=mart_hash.raw_folder(con))
+
+    assert build("/tmp/a/raw") == build("/data/other/raw")
+    assert build("/tmp/a/raw")["hash"] != mart_hash.fingerprint_table(
+        _one_row_table("/tmp/a/raw/order_lines.csv"), "marts", "fct_load_summary")["hash"]
+
+
+def _one_row_table(source_file: str) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    con.execute(
+        "create table marts.fct_load_summary as select 'order_lines' as entity, ? as source_file, 10 as rows_read",
+        [source_file],
+    )
+    return con

@@ -8,7 +8,8 @@ A fingerprint is, per public mart (``access: public``, materialized as a table, 
 64 bits of each row's md5. Columns that change from run to run are left out: ``run_id``,
 ``model_version`` and timestamps whose name ends in ``_at`` (build and publish times). Doubles are
 rounded to 6 decimals first, so the last bits of a parallel floating-point sum cannot make two equal
-results differ. The stored file also keeps the column list hashed per mart, so a mart that gains a
+results differ. The raw folder's path (taken from ``fct_load_summary.source_file``) is replaced by
+``<raw_path>`` in text columns, so the same files in another folder give the same fingerprint. The stored file also keeps the column list hashed per mart, so a mart that gains a
 column is compared on the columns it had when the expectation was written.
 
 ``tests_py/test_mart_fingerprints.py`` compares the small build with
@@ -44,9 +45,11 @@ def _is_volatile(name: str, data_type: str) -> bool:
     return name.endswith("_at") and data_type.upper().startswith("TIMESTAMP")
 
 
-def _column_expression(name: str, data_type: str) -> str:
+def _column_expression(name: str, data_type: str, raw_dir: str | None) -> str:
     if data_type.upper() in FLOAT_TYPES:
         return f"round({_quote(name)}, {DECIMALS})"
+    if raw_dir is not None and data_type.upper() == "VARCHAR":
+        return f"replace({_quote(name)}, $raw_dir, '<raw_path>')"
     return _quote(name)
 
 
@@ -58,9 +61,14 @@ def mart_relations(target_dir: Path) -> list[tuple[str, str]]:
 
 
 def fingerprint_table(
-    con: duckdb.DuckDBPyConnection, schema: str, table: str, columns: list[str] | None = None
+    con: duckdb.DuckDBPyConnection,
+    schema: str,
+    table: str,
+    columns: list[str] | None = None,
+    raw_dir: str | None = None,
 ) -> dict[str, Any]:
-    """Row count and order-independent hash of one table (``columns`` fixes the columns hashed)."""
+    """Row count and order-independent hash of one table (``columns`` fixes the columns hashed; ``raw_dir``
+    is replaced by ``<raw_path>`` in text columns)."""
     described = con.execute(
         "select column_name, data_type from information_schema.columns"
         " where table_schema = ? and table_name = ? order by ordinal_position",
@@ -75,15 +83,29 @@ def fingerprint_table(
     if not columns:
         rows = con.execute(f"select count(*) from {_quote(schema)}.{_quote(table)}").fetchone()[0]
         return {"columns": [], "rows": int(rows), "hash": "0"}
-    packed = ", ".join(f"{_quote(name)} := {_column_expression(name, types[name])}" for name in columns)
+    packed = ", ".join(f"{_quote(name)} := {_column_expression(name, types[name], raw_dir)}" for name in columns)
     sql = (
         "select count(*), coalesce(sum(('0x' || left(md5(cast(struct_pack("
         + packed
         + ") as varchar)), 16))::ubigint::hugeint), 0)"
         + f" from {_quote(schema)}.{_quote(table)}"
     )
-    rows, total = con.execute(sql).fetchone()
+    params = {"raw_dir": raw_dir} if raw_dir is not None and "$raw_dir" in packed else {}
+    rows, total = con.execute(sql, params).fetchone()
     return {"columns": columns, "rows": int(rows), "hash": str(int(total) % (1 << 64))}
+
+
+def raw_folder(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The folder the build read its raw files from (``var raw_path`` as the marts show it), or None."""
+    found = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'marts' and table_name = 'fct_load_summary'"
+    ).fetchone()[0]
+    if not found:
+        return None
+    row = con.execute(
+        "select source_file from marts.fct_load_summary where source_file is not null order by source_file limit 1"
+    ).fetchone()
+    return str(Path(row[0]).parent) if row else None
 
 
 def fingerprints(
@@ -92,11 +114,12 @@ def fingerprints(
     """Fingerprint of every public mart; with ``expected``, hash the columns it lists."""
     result: dict[str, dict[str, Any]] = {}
     with duckdb.connect(str(db_path), read_only=True) as con:
+        raw_dir = raw_folder(con)
         for schema, table in mart_relations(Path(target_dir)):
             columns = None
             if expected is not None and table in expected:
                 columns = list(expected[table]["columns"])
-            result[table] = fingerprint_table(con, schema, table, columns)
+            result[table] = fingerprint_table(con, schema, table, columns, raw_dir)
     return result
 
 

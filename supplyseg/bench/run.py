@@ -77,7 +77,7 @@ DATASETS: dict[str, Dataset] = {
     "100k": Dataset("100k", "medium", "full", "parquet"),
     "1m": Dataset("1m", "demo", "full", "parquet", check_fingerprints=True),
     "10m": Dataset("10m", "large", "full", "parquet"),
-    "1m-thin-csv": Dataset("1m-thin-csv", "demo", "thin", "csv"),
+    "1m-thin-csv": Dataset("1m-thin-csv", "extract", "thin", "csv"),
 }
 
 

@@ -16,7 +16,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m supplyseg.demo_data",
                                      description="Write the deterministic supplyseg demo dataset.")
     parser.add_argument("--scale", choices=list(SCALES), required=True,
-                        help="small ~20k order lines, medium ~100k, demo ~1M, large ~10M")
+                        help="small ~20k order lines, medium ~100k, demo ~1M, large ~10M, extract ~3M (~1M with --profile thin)")
     parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     parser.add_argument("--out", required=True, help="output folder (ground truth goes to OUT/_truth)")
     parser.add_argument("--format", dest="fmt", choices=list(FORMATS), default="parquet")

@@ -38,6 +38,9 @@ SCALES: Mapping[str, Scale] = MappingProxyType({
     "medium": Scale("medium", 100_000, 500, 1_000),
     "demo": Scale("demo", 1_000_000, 2_000, 5_000),
     "large": Scale("large", 10_000_000, 8_000, 20_000),
+    # Sized for the thin profile (one business unit, one year): about 1M lines with many products, like the
+    # real extracts the benchmark stands in for (docs/benchmarks.md).
+    "extract": Scale("extract", 3_000_000, 20_000, 15_000),
 })
 
 
