@@ -8,7 +8,7 @@ removal, conflicting duplicate keys, unknown business unit / customer / product,
 reporting currency, the log-MAD outlier rule, the analysis window of whole gregorian months ending at
 the reference date, ABC on the configured measure (with its fallback) and on the multi-criteria
 secondary measure, XYZ on the coefficient of variation and the SBC demand pattern. Vars, seeds and
-contract come from the project (supplyseg.bench.baseline_config). No DuckDB, no dbt.
+contract come from the project (supplyseg.bench.baseline_inputs). No DuckDB, no dbt.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from supplyseg.bench.baseline_config import (
+from supplyseg.bench.baseline_inputs import (
     FIELDS,
     GRAINS,
     BaselineConfig,
@@ -30,7 +30,6 @@ from supplyseg.bench.baseline_config import (
 )
 
 TOLERANCE = 1e-9  # cut-off tolerance of the project (score_tolerance, classification_tolerance)
-REQUIRED_ENTITIES = ("order_lines", "customers", "products", "business_units")
 NAN_TEXTS = {"nan", "+nan", "-nan"}
 
 
@@ -39,7 +38,7 @@ NAN_TEXTS = {"nan", "+nan", "-nan"}
 
 def read_entity(raw_dir: Path, entity: str, columns: list[ContractColumn]) -> pd.DataFrame:
     """The raw file's contract columns: text trimmed (blank = missing), numbers kept as read."""
-    path = raw_file(raw_dir, entity, required=entity in REQUIRED_ENTITIES)
+    path = raw_file(raw_dir, entity)
     names = [column.name for column in columns]
     if path is None:
         return pd.DataFrame({name: pd.Series(dtype=object) for name in names})
