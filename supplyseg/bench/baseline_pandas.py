@@ -63,6 +63,11 @@ def read_entity(raw_dir: Path, entity: str, columns: list[ContractColumn]) -> pd
     return pd.DataFrame(out, index=frame.index).reset_index(drop=True)
 
 
+def _is_nan_text(value: object) -> bool:
+    """A delivered text "nan": it parses to a number that is not finite (out of range, not missing)."""
+    return isinstance(value, str) and value.strip().lower() in NAN_TEXTS
+
+
 def _parse(values: pd.Series, data_type: str) -> pd.Series:
     """try_cast of a raw column to its contract type (NaN / NaT where it does not parse)."""
     if data_type == "date":
@@ -89,11 +94,11 @@ def contract_checked(frame: pd.DataFrame, columns: list[ContractColumn], max_abs
             continue
         parsed = _parse(raw, column.data_type)
         if column.required:
-            nan_text = raw.astype(object).map(lambda value: str(value).strip().lower() in NAN_TEXTS)
+            nan_text = raw.astype(object).map(_is_nan_text)
             rejected |= ~present | (parsed.isna() & ~nan_text)
         if column.is_numeric:
             as_double = pd.to_numeric(raw, errors="coerce").astype(float)
-            nan_text = raw.astype(object).map(lambda value: str(value).strip().lower() in NAN_TEXTS)
+            nan_text = raw.astype(object).map(_is_nan_text)
             bad = nan_text | np.isinf(as_double) | (as_double.abs() > max_abs)
             if column.min_value is not None:
                 bad |= as_double < column.min_value
