@@ -311,7 +311,7 @@ def bench_dataset(
 
     say("  publish ...")
     publish = run_measured(
-        [sys.executable, "-m", "supplyseg.cli", "--serving-dir", str(serving_dir), "publish",
+        [sys.executable, "-m", "supplyseg.cli", "publish", "--serving-dir", str(serving_dir),
          "--db", str(db_path), "--target-path", str(target_dir)],
         env=env,
     )
