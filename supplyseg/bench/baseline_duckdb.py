@@ -4,8 +4,8 @@
 
 Same rules, output and errors as supplyseg.bench.baseline_pandas. An in-memory connection reads the raw
 files (read_csv / read_parquet) into views that apply the input contract's row checks (rendered here
-from models/staging/*/_*__sources.yml), then runs baseline_duckdb.sql, whose placeholders are filled
-from the project's vars and seeds (supplyseg.bench.baseline_inputs).
+from models/staging/*/_*__sources.yml), then runs baseline_duckdb.sql, whose dollar-sign template parameters are filled
+from the project's vars and seeds (numbers cast, text quoted) (supplyseg.bench.baseline_inputs).
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ def render_script(config: BaselineConfig) -> str:
                        if values["customer_grain"] == "global_account" else "converted.customer_key")
     return Template(SCRIPT.read_text()).substitute(
         order_line_columns=order_line_columns,
-        reporting_currency=str(values["reporting_currency"]).upper().replace("'", "''"),
+        reporting_currency=_quote_text(str(values["reporting_currency"]).upper()),
         customer_entity=customer_entity,
         reference_date="cast(null as date)" if reference is None else f"date {_quote_text(reference.isoformat())}",
         window_months=int(values["analysis_window_months"]),
@@ -132,8 +132,8 @@ def render_script(config: BaselineConfig) -> str:
         xyz_thresholds=", ".join(f"({rank}, {_quote_text(label)}, {upper!r})"
                                  for rank, label, upper in config.xyz_thresholds),
         tolerance=TOLERANCE,
-        last_xyz_class=config.xyz_thresholds[-1][1],
-        provisional_xyz_class=str(values["new_entity_provisional_xyz_class"]).replace("'", "''"),
+        last_xyz_class=_quote_text(config.xyz_thresholds[-1][1]),
+        provisional_xyz_class=_quote_text(str(values["new_entity_provisional_xyz_class"])),
         min_history_periods=int(values["min_history_periods"]),
         adi_cutoff=repr(config.adi_cutoff),
         cv_squared_cutoff=repr(config.cv_squared_cutoff),

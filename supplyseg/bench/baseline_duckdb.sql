@@ -1,7 +1,7 @@
 -- The customer and product classification as one DuckDB script (supplyseg.bench.baseline_duckdb).
 -- The raw files are views raw_<entity> (every contract column as trimmed text, _row = position in the
 -- file, _rejected = the input contract's row checks failed), made by baseline_duckdb.py, which also
--- renders the placeholders below from the project's vars and seeds.
+-- fills the dollar-sign template parameters below from the project's vars and seeds (text as quoted literals).
 
 create or replace temp table usable_lines as
 with
@@ -79,7 +79,7 @@ converted as (
     select
         known_lines.*,
         case
-            when known_lines.document_currency_code = '$reporting_currency' then 1.0
+            when known_lines.document_currency_code = $reporting_currency then 1.0
             else fx_rates.rate_to_reporting
         end as fx_rate
     from known_lines
@@ -409,9 +409,9 @@ classified as (
         variability.grain,
         variability.entity_id,
         case
-            when variability.demand_period_count = 0 then '$last_xyz_class'
-            when variability.history_period_count < $min_history_periods then '$provisional_xyz_class'
-            else coalesce(xyz_thresholds.xyz_class, '$last_xyz_class')
+            when variability.demand_period_count = 0 then $last_xyz_class
+            when variability.history_period_count < $min_history_periods then $provisional_xyz_class
+            else coalesce(xyz_thresholds.xyz_class, $last_xyz_class)
         end as xyz_class,
         case
             when variability.demand_period_count = 0 then 'no_demand'
