@@ -27,6 +27,9 @@
     and add nothing to the cumulative share.
 #}
 {% macro abc_cumulative_shares(relation, value_column) -%}
+    {%- set positive_value = 'case when ' ~ value_column ~ ' > 0 then ' ~ value_column ~ ' else 0 end' -%}
+    {%- set rank_order = 'case when ' ~ value_column ~ ' > 0 then 0 else 1 end, '
+        ~ comparable(value_column) ~ ' desc, entity_id' -%}
     select
         grain,
         entity_id,
@@ -40,44 +43,47 @@
         select
             grain,
             entity_id,
-            {{ value_column }} as measure_value,
-            coalesce({{ value_column }}, 0) <= 0 as is_non_positive,
-            row_number() over (
-                partition by grain
-                order by
-                    case when {{ value_column }} > 0 then 0 else 1 end,
-                    {{ comparable(value_column) }} desc,
-                    entity_id
-            ) as measure_rank,
-            case when {{ value_column }} > 0 then {{ value_column }} else 0 end
-            / nullif({{ exact_sum(
-                'case when ' ~ value_column ~ ' > 0 then ' ~ value_column ~ ' else 0 end', over='partition by grain'
-            ) }}, 0) as measure_share,
-            {{ exact_sum(
-                'case when ' ~ value_column ~ ' > 0 then ' ~ value_column ~ ' else 0 end',
-                over='partition by grain order by case when ' ~ value_column ~ ' > 0 then 0 else 1 end, '
-                ~ comparable(value_column) ~ ' desc, entity_id rows between unbounded preceding and current row'
-            ) }} / nullif({{ exact_sum(
-                'case when ' ~ value_column ~ ' > 0 then ' ~ value_column ~ ' else 0 end', over='partition by grain'
-            ) }}, 0) as cumulative_share
-        from {{ relation }}
+            measure_value,
+            is_non_positive,
+            measure_rank,
+            positive_value / nullif(positive_total, 0) as measure_share,
+            running_total / nullif(positive_total, 0) as cumulative_share
+        from (
+            select
+                grain,
+                entity_id,
+                {{ value_column }} as measure_value,
+                coalesce({{ value_column }}, 0) <= 0 as is_non_positive,
+                {{ positive_value }} as positive_value,
+                -- One sort per grain serves the rank and the running total (same window); the total is a
+                -- plain partition sum.
+                row_number() over (partition by grain order by {{ rank_order }}) as measure_rank,
+                {{ exact_sum(positive_value,
+                    over='partition by grain order by ' ~ rank_order ~ ' rows between unbounded preceding and current row'
+                ) }} as running_total,
+                {{ exact_sum(positive_value, over='partition by grain') }} as positive_total
+            from {{ relation }}
+        ) as running
     ) as shares
 {%- endmacro %}
 
 
 {#
-    abc_classes_for_measure(relation, value_column, thresholds_relation): ABC
-    class of every (grain, entity_id) of <relation> ranked on <value_column>,
-    with the thresholds of <thresholds_relation> (seed abc_thresholds) and
-    a boundary convention (default: var('abc_boundary_convention')). The
-    ranking and cumulative shares come from abc_cumulative_shares(); this
-    macro adds the threshold lookup. The first-ranked entity, when its value
+    abc_classes_from_shares(shares_relation, thresholds_relation, convention):
+    ABC class of every (grain, entity_id) of <shares_relation>, a relation
+    shaped like abc_cumulative_shares() (so one ranking can serve both
+    boundary conventions), with the thresholds of <thresholds_relation> (seed
+    abc_thresholds) and a boundary convention (default:
+    var('abc_boundary_convention')). The first-ranked entity, when its value
     is positive, is always in the first class (under crossing_item_lower an
     entity above the first threshold on its own would otherwise skip it).
     Non-positive and null values get the grain's last class. Returns grain, entity_id, measure_value,
     measure_rank, cumulative_share, class_rank, abc_class.
+
+    abc_classes_for_measure(relation, value_column, thresholds_relation,
+    convention): the same, ranking <relation> on <value_column> first.
 #}
-{% macro abc_classes_for_measure(relation, value_column, thresholds_relation, convention=none) -%}
+{% macro abc_classes_from_shares(shares_relation, thresholds_relation, convention=none) -%}
     {%- set convention = convention or validated_var('abc_boundary_convention') -%}
     {%- if convention == 'crossing_item_lower' -%}
         {%- set within_class = 'shares.cumulative_share <= thresholds.cumulative_share_upper + ' ~ score_tolerance() -%}
@@ -113,7 +119,7 @@
                 ),
                 max(thresholds.class_rank)
             ) as class_rank
-        from ({{ abc_cumulative_shares(relation, value_column) }}) as shares
+        from {{ shares_relation }} as shares
         inner join {{ thresholds_relation }} as thresholds
             on shares.grain = thresholds.grain
         group by
@@ -126,4 +132,9 @@
     inner join {{ thresholds_relation }} as labels
         on ranked.grain = labels.grain
             and ranked.class_rank = labels.class_rank
+{%- endmacro %}
+
+
+{% macro abc_classes_for_measure(relation, value_column, thresholds_relation, convention=none) -%}
+    {{ abc_classes_from_shares('(' ~ abc_cumulative_shares(relation, value_column) ~ ')', thresholds_relation, convention) }}
 {%- endmacro %}

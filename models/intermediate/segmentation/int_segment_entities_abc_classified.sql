@@ -6,6 +6,8 @@
     cumulative share runs over positive contributions only. See the doc block
     abc_classification for both boundary conventions and the rule for
     non-positive contributors (always the last class).
+    One ranking (abc_cumulative_shares) serves both boundary conventions; the
+    decayed measure is ranked only when time decay is on.
     Spine step 2 (after int_segment_entity_measures): the value measures are
     carried forward for the scoring step and the segment dims.
 #}
@@ -86,15 +88,24 @@ ranked as (
 ),
 
 classes_crossing_item_lower as (
-    {{ abc_classes_for_measure('valued', 'measure_value', ref('abc_thresholds'), 'crossing_item_lower') }}
+    {{ abc_classes_from_shares('ranked', ref('abc_thresholds'), 'crossing_item_lower') }}
 ),
 
 classes_crossing_item_upper as (
-    {{ abc_classes_for_measure('valued', 'measure_value', ref('abc_thresholds'), 'crossing_item_upper') }}
+    {{ abc_classes_from_shares('ranked', ref('abc_thresholds'), 'crossing_item_upper') }}
 ),
 
 classes_decayed as (
-    {{ abc_classes_for_measure('valued', 'measure_value_decayed', ref('abc_thresholds')) }}
+    {#- Without time decay every decayed value is null and so is the decayed class: no second ranking. #}
+    {%- if decay_is_on() %}
+        {{ abc_classes_for_measure('valued', 'measure_value_decayed', ref('abc_thresholds')) }}
+    {%- else %}
+        select
+            grain,
+            entity_id,
+            cast(null as varchar) as abc_class
+        from valued
+    {%- endif %}
 ),
 
 named as (
